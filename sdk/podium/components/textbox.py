@@ -1,0 +1,82 @@
+"""`Textbox`: single- or multi-line text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podium.components.base import FormComponent
+
+
+class Textbox(FormComponent):
+    """A text input or output. The function receives and returns `str`."""
+
+    EVENTS = ("change", "input", "select", "submit", "focus", "blur", "stop", "copy")
+
+    def __init__(
+        self,
+        value: str | Any | None = None,
+        *,
+        type: str = "text",  # noqa: A002 - Gradio's name
+        lines: int = 1,
+        max_lines: int | None = None,
+        placeholder: str | None = None,
+        label: str | None = None,
+        info: str | None = None,
+        every: float | None = None,
+        inputs: Any = None,
+        show_label: bool | None = None,
+        container: bool = True,
+        scale: int | None = None,
+        min_width: int = 160,
+        interactive: bool | None = None,
+        visible: bool | str = True,
+        elem_id: str | None = None,
+        autofocus: bool = False,
+        autoscroll: bool = True,
+        elem_classes: list[str] | str | None = None,
+        render: bool = True,
+        key: Any = None,
+        preserved_by_key: list[str] | str | None = "value",
+        text_align: str | None = None,
+        rtl: bool = False,
+        buttons: list[str] | None = None,
+        max_length: int | None = None,
+        submit_btn: str | bool | None = False,
+        stop_btn: str | bool | None = False,
+        html_attributes: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self.type = type
+        self.lines = lines
+        self.max_lines = max_lines
+        self.placeholder = placeholder
+        self.autofocus = autofocus
+        self.autoscroll = autoscroll
+        self.text_align = text_align
+        self.rtl = rtl
+        self.buttons = buttons
+        self.max_length = max_length
+        self.submit_btn = submit_btn
+        self.stop_btn = stop_btn
+        self.html_attributes = html_attributes
+        super().__init__(
+            value=value, label=label, info=info, every=every, inputs=inputs, show_label=show_label,
+            container=container, scale=scale, min_width=min_width, interactive=interactive, visible=visible,
+            elem_id=elem_id, elem_classes=elem_classes, render=render, key=key, preserved_by_key=preserved_by_key,
+            **kwargs,
+        )
+
+    def preprocess(self, payload: Any) -> str | None:
+        return None if payload is None else str(payload)
+
+    def postprocess(self, value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def empty_value(self) -> str:
+        return ""
+
+    def api_info(self) -> dict[str, Any]:
+        return {"type": "string"}
+
+    def example_payload(self) -> Any:
+        return "Hello!!"
