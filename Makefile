@@ -1,0 +1,50 @@
+# Podium's developer commands. `make up` runs the example app; `make test` runs what CI runs.
+# Every target works as root without a terminal (CI runs `bash .ci/run` with CI=true).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+GRADIO_VENV := .venv-gradio
+
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k queue -x"`.
+PYTEST_ARGS ?=
+# Seconds one test may run before pytest-timeout fails it.
+PYTEST_TIMEOUT ?= 120
+# The app `make up` runs.
+APP ?= docs/examples/hello/app.py
+
+.PHONY: help setup gradio-venv lint test up bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## install system packages (only missing ones) and .venv with podium (editable) and dev tools
+	@bash scripts/setup.sh
+
+gradio-venv: ## create .venv-gradio with the real Gradio, for side-by-side benchmarks
+	@bash scripts/setup.sh gradio-venv
+
+lint: setup ## ruff over sdk/ tests/ load/, mypy over sdk/podium
+	$(VENV)/bin/ruff check sdk tests load docs/examples
+	$(VENV)/bin/mypy
+
+test: setup lint ## setup + lint + the whole test suite
+	@# pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+	@rc=0; $(PY) -m pytest tests/ -q --timeout=$(PYTEST_TIMEOUT) $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+up: setup ## run the example app in the foreground until Ctrl-C
+	@echo "make up: starting $(APP); it prints its URL below (Ctrl-C stops it)"
+	@exec $(PY) $(APP)
+
+bench: setup gradio-venv ## Podium vs Gradio side by side on the same app (load/bench_sdk.py)
+	@test -f load/bench_sdk.py || { echo "make bench: load/bench_sdk.py does not exist yet" >&2; exit 1; }
+	PODIUM_GRADIO_PYTHON=$(GRADIO_VENV)/bin/python $(PY) load/bench_sdk.py
+
+clean: ## remove the venvs, caches and build outputs
+	rm -rf $(VENV) $(GRADIO_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +
