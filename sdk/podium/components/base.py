@@ -113,7 +113,18 @@ class Component(Block):
         """
         update: dict[str, Any] = {"__type__": UPDATE_TYPE}
         for name, val in self._explicit_props.items():
-            update[name] = val
+            if name in self._config_skip:
+                continue
+            # props the constructor normalises (choices, elem_classes, ...) are sent in their config form
+            update[name] = val if name == "value" else getattr(self, name, val)
+        return update
+
+    def process_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Normalise a prop update's props (not its `value`, which `postprocess` handles) to their config form.
+
+        `gr.update(choices=["a", "b"])` must reach the browser as `[["a", "a"], ["b", "b"]]`, for instance.
+        The server calls this for every update a handler returns; components whose props need it override it.
+        """
         return update
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -125,8 +136,9 @@ class Component(Block):
         def recording_init(self: Component, *args: Any, __init: Any = init, **kw: Any) -> None:
             if type(self).__init__ is recording_init or not hasattr(self, "_explicit_props"):
                 explicit = dict(kw)
-                if args:
-                    explicit["value"] = args[0]
+                if args:  # positional arguments by name: Slider(0, 10) sets minimum/maximum, not value
+                    positional = [n for n in _positional_names(__init) if n not in kw]
+                    explicit.update(zip(positional, args, strict=False))
                 explicit.pop("render", None)
                 self._explicit_props = explicit
             __init(self, *args, **kw)
@@ -136,6 +148,14 @@ class Component(Block):
         cls.__init__ = recording_init  # type: ignore[method-assign]
 
     _explicit_props: dict[str, Any]
+
+
+def _positional_names(init: Any) -> list[str]:
+    """The names of the arguments `init` takes positionally, after `self`."""
+    import inspect
+
+    params = list(inspect.signature(init).parameters.values())[1:]
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 class FormComponent(Component):
