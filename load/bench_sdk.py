@@ -81,9 +81,11 @@ def machine_summary() -> dict[str, Any]:
 
 
 def import_cost(python: str, env: dict[str, str], code: str, runs: int, cpus: set[int] | None) -> dict[str, float]:
-    """Median wall seconds of `python -c code` (interpreter start included) and its max RSS in MiB."""
+    """Median wall seconds of `python -c code` (interpreter start included), its max RSS (MiB), modules loaded."""
     walls, rss = [], []
-    script = f"{code}\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    script = (
+        f"{code}\nimport resource, sys; print(len(sys.modules), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     for _ in range(runs):
         start = time.perf_counter()
         out = subprocess.run(
@@ -98,8 +100,9 @@ def import_cost(python: str, env: dict[str, str], code: str, runs: int, cpus: se
         walls.append(time.perf_counter() - start)
         if out.returncode != 0:
             raise RuntimeError(f"`{code}` failed:\n{out.stderr[-2000:]}")
-        rss.append(int(out.stdout.strip().splitlines()[-1]) / 1024)
-    return {"wall_s": statistics.median(walls), "max_rss_mib": statistics.median(rss)}
+        modules, maxrss_kib = out.stdout.strip().splitlines()[-1].split()
+        rss.append(int(maxrss_kib) / 1024)
+    return {"wall_s": statistics.median(walls), "max_rss_mib": statistics.median(rss), "modules": int(modules)}
 
 
 def time_to_serving(python: str, env: dict[str, str], runs: int, cpus: set[int] | None) -> list[float]:
@@ -185,24 +188,24 @@ def measure_library(label: str, python: str, env: dict[str, str], args: argparse
         port = server.port
 
         # Warm-up: both paths sequentially, then a short burst at full concurrency (not measured).
-        asyncio.run(sequential(port, rest_call, 20, 10))
-        asyncio.run(sequential(port, queue_call, 20, 10))
-        asyncio.run(concurrent(port, rest_call, args.clients, 1.0))
+        run_async(sequential(port, rest_call, 20, 10))
+        run_async(sequential(port, queue_call, 20, 10))
+        run_async(concurrent(port, rest_call, args.clients, 1.0))
 
         say("REST, 1 client")
-        result["rest_1"] = stats_dict(asyncio.run(sequential(port, rest_call, args.seq_calls, 8)))
+        result["rest_1"] = stats_dict(run_async(sequential(port, rest_call, args.seq_calls, 8)))
         say(f"REST, {args.clients} clients, {args.duration:.0f} s")
         cpu0 = server.cpu_seconds()
-        stats = asyncio.run(concurrent(port, rest_call, args.clients, args.duration))
+        stats = run_async(concurrent(port, rest_call, args.clients, args.duration))
         result["rest_n"] = stats_dict(stats, server.cpu_seconds() - cpu0)
         result["rss_after_rest_load_mib"] = server.rss_mib()
 
         if not args.skip_queue:
             say("queue, 1 client")
-            result["queue_1"] = stats_dict(asyncio.run(sequential(port, queue_call, args.seq_calls, 8)))
+            result["queue_1"] = stats_dict(run_async(sequential(port, queue_call, args.seq_calls, 8)))
             say(f"queue, {args.clients} clients, {args.queue_duration:.0f} s")
             cpu0 = server.cpu_seconds()
-            stats = asyncio.run(concurrent(port, queue_call, args.clients, args.queue_duration))
+            stats = run_async(concurrent(port, queue_call, args.clients, args.queue_duration))
             result["queue_n"] = stats_dict(stats, server.cpu_seconds() - cpu0)
 
         say(f"gradio_client.predict x{args.gc_calls}")
@@ -213,6 +216,15 @@ def measure_library(label: str, python: str, env: dict[str, str], args: argparse
     finally:
         server.stop()
     return result
+
+
+def run_async(coro: Any) -> Any:
+    """Run a load loop on uvloop when it is installed (less client CPU per request), else asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
 
 
 def _get(port: int, path: str) -> bytes:
@@ -233,7 +245,9 @@ def _get(port: int, path: str) -> bytes:
 ROWS: list[tuple[str, tuple[str, ...], str, str]] = [
     ("import <lib> (wall, median)", ("import", "wall_s"), "faster", "s"),
     ("import <lib> max RSS", ("import", "max_rss_mib"), "less", "MiB"),
+    ("import <lib> modules loaded", ("import", "modules"), "less", "#"),
     ("import + build the app (no launch)", ("import_and_build_app", "wall_s"), "faster", "s"),
+    ("import + build the app max RSS", ("import_and_build_app", "max_rss_mib"), "less", "MiB"),
     ("time to serving: spawn -> GET /config 200", ("time_to_serving_s", "median"), "faster", "s"),
     ("RSS idle after start", ("rss_idle_mib",), "less", "MiB"),
     ("REST call p50, 1 client", ("rest_1", "p50_ms"), "faster", "ms"),
@@ -272,6 +286,8 @@ def _fmt(value: Any, unit: str) -> str:
         return f"{value:.0f} MiB"
     if unit == "ms":
         return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+    if unit == "#":
+        return str(value)
     return f"{value:.0f}{unit}"
 
 
@@ -396,6 +412,13 @@ def main() -> int:
                 print(f"{name}: server died during the run:\n{result[key]}")
         if result and "error" in (result.get("gradio_client") or {}):
             print(f"{name} gradio_client: {result['gradio_client']['error']}")
+    for name, result in results.items():
+        for phase in ("rest_n", "queue_n"):
+            cpu = _dig(result, (phase, "client_cpu_pct"))
+            if cpu is not None and cpu > 90:
+                print(
+                    f"{name} {phase}: the load generator used {cpu:.0f}% of its core; that throughput is a lower bound"
+                )
     targets = check_targets(results)
     if targets:
         print("\nTargets:")
