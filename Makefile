@@ -13,6 +13,8 @@ GRADIO_VENV := .venv-gradio
 PYTEST_ARGS ?=
 # Seconds one test may run before pytest-timeout fails it.
 PYTEST_TIMEOUT ?= 120
+# Extra arguments for load/bench_sdk.py, e.g. `make bench BENCH_ARGS="--only podium --duration 5"`.
+BENCH_ARGS ?=
 # The app `make up` runs.
 APP ?= docs/examples/hello/app.py
 
@@ -43,7 +45,7 @@ up: setup ## run the example app in the foreground until Ctrl-C
 
 bench: setup gradio-venv ## Podium vs Gradio side by side on the same app (load/bench_sdk.py)
 	@test -f load/bench_sdk.py || { echo "make bench: load/bench_sdk.py does not exist yet" >&2; exit 1; }
-	PODIUM_GRADIO_PYTHON=$(GRADIO_VENV)/bin/python $(PY) load/bench_sdk.py
+	PODIUM_GRADIO_PYTHON=$(GRADIO_VENV)/bin/python $(PY) load/bench_sdk.py $(BENCH_ARGS)
 
 clean: ## remove the venvs, caches and build outputs
 	rm -rf $(VENV) $(GRADIO_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
