@@ -122,6 +122,24 @@ def test_root_default_avoids_a_symlink_planted_by_someone_else(tmp_path: Path, m
     assert FileCache().root == (tmp_path / f"podium-{os.getuid()}").resolve()
 
 
+def test_root_default_is_made_private_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PODIUM_TEMP_DIR", raising=False)
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    (tmp_path / "podium").mkdir(mode=0o777)
+    os.chmod(tmp_path / "podium", 0o777)
+    assert FileCache().root == (tmp_path / "podium").resolve()
+    assert stat.S_IMODE((tmp_path / "podium").stat().st_mode) == 0o700
+
+
+def test_a_damaged_seed_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / ".seed").write_text("not hex")
+    cache = FileCache(tmp_path / "c")
+    assert len(bytes.fromhex((tmp_path / "c" / ".seed").read_text())) == 32
+    assert cache.save_bytes(b"x", "x.txt") == FileCache(tmp_path / "c").save_bytes(b"x", "x.txt")
+
+
 # -- ids -------------------------------------------------------------------------------------------------
 
 
@@ -229,6 +247,10 @@ def test_cache_id_rejects_paths_outside(cache: FileCache, tmp_path: Path) -> Non
         ("Cafe\u0301.txt", "Café.txt"),
         ("  spaced  .txt ", "spaced  .txt"),
         ("trailing.", "trailing"),
+        (".  .x", "x"),
+        (" . . .x", "x"),
+        (".\u3000.x", "x"),
+        ("x . \u3000.", "x"),
     ],
 )
 def test_sanitize_filename(raw: str | None, expected: str) -> None:
@@ -243,7 +265,11 @@ def test_sanitize_long_names_keep_their_extension() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(raw=st.text(max_size=300))
+@given(
+    raw=st.one_of(
+        st.text(max_size=300), st.lists(st.sampled_from([".", " ", "\u3000", "x", "%", "2f", "/"])).map("".join)
+    )
+)
 def test_property_sanitized_names_are_safe_and_stable(raw: str) -> None:
     name = sanitize_filename(raw)
     assert name and len(name) <= 200 and len(name.encode("utf-8")) <= 240

@@ -77,9 +77,17 @@ def sanitize_filename(filename: str | None) -> str:
     name = _UNSAFE_NAME_CHARS.sub("_", name)
     if urllib.parse.unquote(name) != name:
         name = name.replace("%", "_")
-    name = name.strip().lstrip(".").rstrip(". ").strip()
-    name = _truncate(name)
+    name = _trim(_truncate(_trim(name)))
     return name or "file"
+
+
+def _trim(name: str) -> str:
+    """Strip whitespace around `name`, leading dots (hidden files) and trailing dots, until nothing changes."""
+    while True:
+        trimmed = name.strip().lstrip(".").rstrip(". ")
+        if trimmed == name:
+            return name
+        name = trimmed
 
 
 def _truncate(name: str) -> str:
@@ -92,26 +100,33 @@ def _truncate(name: str) -> str:
     suffix = f".{ext}" if ext else ""
     while stem and (len(stem) + len(suffix) > MAX_NAME_CHARS or len((stem + suffix).encode("utf-8")) > _MAX_NAME_BYTES):
         stem = stem[: max(0, min(len(stem) - 1, MAX_NAME_CHARS - len(suffix)))]
-    return (stem + suffix).rstrip(". ").strip() if stem else ""
+    return stem + suffix if stem else ""
 
 
 def _default_root() -> Path:
-    """`$PODIUM_TEMP_DIR`, `$GRADIO_TEMP_DIR`, or `<tmp>/podium` (per-user when another user owns it)."""
+    """`$PODIUM_TEMP_DIR`, `$GRADIO_TEMP_DIR`, or a private `<tmp>/podium` (created here)."""
     for variable in ("PODIUM_TEMP_DIR", "GRADIO_TEMP_DIR"):
         value = os.environ.get(variable)
         if value:
             return Path(value)
-    shared = Path(tempfile.gettempdir()) / "podium"
+    temp = Path(tempfile.gettempdir())
     getuid = getattr(os, "getuid", None)
-    if getuid is not None:
+    if getuid is None:  # Windows: the temp folder is already per user
+        return temp / "podium"
+    # In a shared /tmp another user could have made (or symlinked) `podium`; never write into theirs.
+    for candidate in (temp / "podium", temp / f"podium-{getuid()}"):
         try:
-            info = os.lstat(shared)
-        except FileNotFoundError:
-            return shared
-        # In a shared /tmp another user could have made (or symlinked) this folder; never write into theirs.
-        if stat.S_ISLNK(info.st_mode) or info.st_uid != getuid():
-            return Path(tempfile.gettempdir()) / f"podium-{getuid()}"
-    return shared
+            os.mkdir(candidate, 0o700)
+        except FileExistsError:
+            pass
+        info = os.lstat(candidate)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == getuid():
+            if stat.S_IMODE(info.st_mode) & 0o077:
+                os.chmod(candidate, 0o700)
+            return candidate
+    raise PermissionError(
+        f"{temp / f'podium-{getuid()}'} belongs to another user; set PODIUM_TEMP_DIR to a folder of your own."
+    )
 
 
 class FileCache:
@@ -147,9 +162,12 @@ class FileCache:
         self._source_ids_lock = threading.Lock()
 
     def _load_seed(self) -> bytes:
+        """The secret mixed into every digest, kept in `<root>/.seed` so ids survive restarts."""
         seed_path = self.root / _SEED_FILE
         try:
-            return bytes.fromhex(seed_path.read_text().strip())
+            seed = bytes.fromhex(seed_path.read_text().strip())
+            if len(seed) >= 16:
+                return seed
         except (FileNotFoundError, ValueError):
             pass
         fd, tmp = tempfile.mkstemp(dir=self._partial_dir)
@@ -158,9 +176,13 @@ class FileCache:
         try:
             os.link(tmp, seed_path)  # atomic: another process that got there first wins, and we read theirs
         except FileExistsError:
-            pass
+            try:
+                if len(bytes.fromhex(seed_path.read_text().strip())) < 16:
+                    raise ValueError("seed too short")
+            except ValueError:
+                os.replace(tmp, seed_path)  # a damaged seed: replace it (old ids stop resolving, nothing leaks)
         finally:
-            os.unlink(tmp)
+            _unlink_quietly(tmp)
         return bytes.fromhex(seed_path.read_text().strip())
 
     # -- ids -------------------------------------------------------------------------------------------
