@@ -1,0 +1,1 @@
+"""Running one event: inputs to values, the handler call, values to output payloads (used by `podium.queue`)."""

@@ -1,0 +1,740 @@
+"""`EventEngine`: sessions, the queue and running handlers; the one thing the HTTP layer drives.
+
+Every event joins the FIFO of its concurrency group. A group starts its next event the moment a slot
+frees (no polling). Messages for a session are buffered from the join until its `queue/data` stream reads
+them. `join()` and `cancel()` must be called on the engine's event loop (the server's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from podium.exceptions import log_sink
+from podium.execution.invoke import Invoker, Outputs
+from podium.execution.run import (
+    CallContext,
+    HandlerPlan,
+    build_plan,
+    error_output,
+    log_failure,
+    normalize_data,
+    state_inputs,
+)
+from podium.execution.state import SessionStateStore
+from podium.progress import current_tqdm_progress, install_tqdm_patch, uninstall_tqdm_patch
+from podium.queue import messages
+from podium.queue.diff import diff, snapshot
+from podium.queue.errors import EventFailed, InvalidRequest, QueueFull, QueueStopped, UnknownFunction, ValidationFailed
+from podium.queue.groups import ConcurrencyGroup
+from podium.queue.sessions import EventChannel, MessageBuffer, Session
+from podium.request import RequestInfo
+
+if TYPE_CHECKING:
+    from podium.blocks import Blocks
+    from podium.execution.files import FileContext
+
+logger = logging.getLogger("podium.queue")
+
+QUEUED, RUNNING, DONE = 0, 1, 2
+Message = dict[str, Any]
+
+
+class Event:
+    """One queued or running call of a handler."""
+
+    __slots__ = ("id", "plan", "group", "session", "channel", "data", "request", "event_data", "trigger_id",
+                 "simple_format", "state", "task", "last_rank", "last_estimation_at", "last_payloads")
+
+    def __init__(self, event_id: str, plan: HandlerPlan, group: ConcurrencyGroup, session: Session | None,
+                 channel: MessageBuffer, data: list[Any], request: RequestInfo, event_data: Any,
+                 trigger_id: int | None, simple_format: bool) -> None:
+        self.id = event_id
+        self.plan = plan
+        self.group = group
+        self.session = session  # None for simple_format events (their messages go to `channel` only)
+        self.channel = channel
+        self.data = data
+        self.request = request
+        self.event_data = event_data
+        self.trigger_id = trigger_id
+        self.simple_format = simple_format
+        self.state = QUEUED
+        self.task: asyncio.Task[None] | None = None
+        self.last_rank = -1
+        self.last_estimation_at = 0.0
+        self.last_payloads: list[Any] | None = None
+
+    @property
+    def session_hash(self) -> str:
+        return self.request.session_hash or self.id
+
+
+class EventEngine:
+    """Runs an app's event handlers for the server. See `docs/design/sdk-internals.md`."""
+
+    def __init__(self, blocks: Blocks, *, files: FileContext | None, max_threads: int = 40,
+                 default_concurrency_limit: int | None = 1, max_queue_size: int | None = None,
+                 show_error: bool = False, heartbeat_interval: float = 15.0,
+                 status_update_interval: float = 0.1, state_grace_period: float = 60.0,
+                 session_idle_timeout: float = 600.0, max_sessions: int = 10_000,
+                 max_state_sessions: int = 10_000) -> None:
+        self.blocks = blocks
+        self.files = files
+        self.max_threads = max_threads
+        self.default_concurrency_limit = default_concurrency_limit
+        self.max_queue_size = max_queue_size
+        self.show_error = show_error
+        self.heartbeat_interval = heartbeat_interval
+        self.status_update_interval = status_update_interval
+        self.state_grace_period = state_grace_period
+        self.session_idle_timeout = session_idle_timeout
+        self.max_sessions = max_sessions
+        self.state = SessionStateStore(max_state_sessions)
+        self._plans: list[HandlerPlan | None] = []
+        self._groups: dict[str, ConcurrencyGroup] = {}
+        self._plan_groups: list[ConcurrencyGroup | None] = []
+        self._unload_plans: list[HandlerPlan] = []
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._channels: OrderedDict[str, EventChannel] = OrderedDict()
+        self._events: dict[str, Event] = {}
+        self._state_expiry: dict[str, asyncio.TimerHandle] = {}
+        self._waiting = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._executor: ThreadPoolExecutor | None = None
+        self._invoker: Invoker | None = None
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._running = False
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Inspect every handler once and start the thread pool. Call on the server's event loop."""
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._executor = ThreadPoolExecutor(max_workers=self.max_threads, thread_name_prefix="podium-worker")
+        self._invoker = Invoker(self._executor, self.files)
+        self._plans, self._plan_groups, self._unload_plans = [], [], []
+        from podium.blocks import Blocks
+
+        for block_fn in self.blocks.fns:
+            if block_fn.fn is None and not block_fn.outputs:
+                self._plans.append(None)  # a JS-only handler: nothing runs on the server
+                self._plan_groups.append(None)
+                continue
+            plan = build_plan(block_fn)
+            self._plans.append(plan)
+            self._plan_groups.append(self._group_for(block_fn.concurrency_id or f"fn:{block_fn.fn_index}",
+                                                     block_fn.concurrency_limit))
+            if any(isinstance(block, Blocks) and name == "unload" for block, name in block_fn.targets):
+                self._unload_plans.append(plan)
+        self._running = True
+        self._sweeper = self._loop.call_later(60.0, self._sweep)
+
+    def _group_for(self, name: str, limit: Any) -> ConcurrencyGroup:
+        resolved = self.default_concurrency_limit if limit == "default" else limit
+        group = self._groups.get(name)
+        if group is None:
+            group = self._groups[name] = ConcurrencyGroup(name, resolved)
+        elif resolved is not None and (group.limit is None or resolved < group.limit):
+            group.limit = resolved  # functions sharing a group: the strictest limit wins
+        return group
+
+    async def stop(self) -> None:
+        """Stop running events and tell every open stream that the server stopped."""
+        self._running = False
+        stopped = messages.unexpected_error("Server stopped unexpectedly.")
+        for session in self._sessions.values():
+            if session.pending or session.readers:
+                session.buffer.push(dict(stopped))
+        for channel in self._channels.values():
+            channel.buffer.push(dict(stopped))
+        for event in list(self._events.values()):
+            event.state = DONE
+            if event.task is not None:
+                event.task.cancel()
+        for task in list(self._background):
+            task.cancel()
+        for handle in self._state_expiry.values():
+            handle.cancel()
+        self._state_expiry.clear()
+        for group in self._groups.values():
+            if group.refresh_handle is not None:
+                group.refresh_handle.cancel()
+                group.refresh_handle = None
+            group.waiting.clear()
+            group.size = 0
+        self._waiting = 0
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- joining ----------------------------------------------------------------------------------
+
+    def _plan(self, fn_index: Any) -> HandlerPlan:
+        if not isinstance(fn_index, int) or isinstance(fn_index, bool) or not 0 <= fn_index < len(self._plans):
+            raise UnknownFunction(f"No function with fn_index {fn_index!r}.")
+        plan = self._plans[fn_index]
+        if plan is None:
+            raise UnknownFunction(f"Function {fn_index} has no Python handler; it runs in the browser only.")
+        return plan
+
+    def join(self, *, fn_index: int, data: list[Any], session_hash: str | None, request: RequestInfo,
+             event_data: Any = None, trigger_id: int | None = None, simple_format: bool = False) -> str:
+        """Queue one event and return its id. Its messages go to the session's stream (or, with
+        `simple_format`, to `event_stream(event_id)`; an empty `session_hash` then means "a fresh session").
+        """
+        if not self._running:
+            raise QueueStopped("Queue is stopped.")
+        plan = self._plan(fn_index)
+        if not isinstance(data, list):
+            raise InvalidRequest("`data` must be a list with one value per input.")
+        if self.max_queue_size is not None and self._waiting >= self.max_queue_size:
+            raise QueueFull(f"Queue is full. Max size is {self.max_queue_size} and size is {self._waiting}.")
+        if plan.block_fn.validator is not None:
+            self._validate(plan, data, session_hash)
+        event_id = uuid.uuid4().hex
+        session_hash = session_hash or event_id
+        if request.session_hash != session_hash:
+            request.session_hash = session_hash
+        expiry = self._state_expiry.pop(session_hash, None)
+        if expiry is not None:
+            expiry.cancel()  # the session came back within the grace period: keep its state
+        group = self._plan_groups[fn_index]
+        assert group is not None
+        session: Session | None = None
+        if simple_format:
+            channel = EventChannel(event_id)
+            self._channels[event_id] = channel
+            buffer = channel.buffer
+        else:
+            session = self._session(session_hash, create=True)
+            assert session is not None
+            buffer = session.buffer
+            session.pending.add(event_id)
+            session.last_active = time.monotonic()
+        event = Event(event_id, plan, group, session, buffer, data, request, event_data, trigger_id, simple_format)
+        self._events[event_id] = event
+        if session is not None and plan.block_fn.trigger_mode == "always_last":
+            older = session.latest_queued.get(fn_index)
+            if older is not None and older.state == QUEUED:
+                self._drop_queued(older)
+            session.latest_queued[fn_index] = event
+        group.waiting.append(event)
+        group.size += 1
+        self._waiting += 1
+        if not simple_format:
+            rank = group.size - 1
+            event.last_rank = rank
+            event.last_estimation_at = time.monotonic()
+            buffer.push(messages.estimation(event_id, rank, self._waiting, self._rank_eta(plan, group, rank)))
+        self._dispatch(group)
+        return event_id
+
+    def _validate(self, plan: HandlerPlan, data: list[Any], session_hash: str | None) -> None:
+        """Run the event's `validator` on the raw input values; raise ValidationFailed when it says no."""
+        validator = plan.block_fn.validator
+        assert validator is not None
+        try:
+            values = normalize_data(plan, data)
+            result = validator(*values)
+        except Exception as exc:  # noqa: BLE001 - a broken validator must not crash the join
+            logger.warning("Validator of %r failed: %s", plan.name, exc)
+            return
+        results = result if isinstance(result, (list, tuple)) else [result]
+        detail: list[dict[str, Any]] = []
+        failed = False
+        names = [getattr(c, "label", None) or f"parameter_{c.id}" for c in plan.inputs]
+        for i, item in enumerate(results):
+            if isinstance(item, dict) and item.get("__type__") == "validate":
+                entry = {**item, "parameter_name": item.get("parameter_name") or (names[i] if i < len(names) else None)}
+                failed = failed or item.get("is_valid") is False
+                detail.append(entry)
+            else:
+                detail.append({"is_valid": True, "message": ""})
+        if failed:
+            raise ValidationFailed(detail)
+
+    def _session(self, session_hash: str, *, create: bool) -> Session | None:
+        session = self._sessions.get(session_hash)
+        if session is not None:
+            self._sessions.move_to_end(session_hash)
+            return session
+        if not create:
+            return None
+        session = self._sessions[session_hash] = Session(session_hash, max_messages=10_000)
+        if len(self._sessions) > self.max_sessions:
+            self._sessions.popitem(last=False)
+        return session
+
+    def _rank_eta(self, plan: HandlerPlan, group: ConcurrencyGroup, rank: int) -> float | None:
+        average = plan.average_duration
+        if average is None:
+            return None
+        return average * (rank // (group.limit or 1) + 1)
+
+    # --- dispatching ------------------------------------------------------------------------------
+
+    def _dispatch(self, group: ConcurrencyGroup) -> None:
+        """Start waiting events while the group has free slots."""
+        waiting = group.waiting
+        started = False
+        while waiting and (group.limit is None or group.active < group.limit):
+            event = waiting.popleft()
+            if event.state != QUEUED:
+                continue  # cancelled or replaced while it waited
+            group.size -= 1
+            self._waiting -= 1
+            group.active += 1
+            started = True
+            assert self._loop is not None
+            if event.plan.block_fn.batch:
+                batch = [event, *self._take_batch(group, event.plan)]
+                for member in batch:
+                    member.state = RUNNING
+                    self._forget_latest(member)
+                task = self._loop.create_task(self._run_batch(batch))
+                for member in batch:
+                    member.task = task
+            else:
+                event.state = RUNNING
+                self._forget_latest(event)
+                event.task = self._loop.create_task(self._run_event(event))
+        if started and group.size and group.refresh_handle is None and self._loop is not None:
+            group.refresh_handle = self._loop.call_later(self.status_update_interval, self._refresh_ranks, group)
+
+    def _take_batch(self, group: ConcurrencyGroup, plan: HandlerPlan) -> list[Event]:
+        """Up to `max_batch_size - 1` more waiting events of the same function (removed from the queue)."""
+        room = max(plan.block_fn.max_batch_size - 1, 0)
+        taken: list[Event] = []
+        kept: list[Event] = []
+        for event in group.waiting:
+            if event.state != QUEUED:
+                continue
+            if len(taken) < room and event.plan is plan:
+                taken.append(event)
+            else:
+                kept.append(event)
+        if taken:
+            group.waiting.clear()
+            group.waiting.extend(kept)
+            group.size -= len(taken)
+            self._waiting -= len(taken)
+        return taken
+
+    def _forget_latest(self, event: Event) -> None:
+        session = event.session
+        if session is not None and session.latest_queued.get(event.plan.block_fn.fn_index) is event:
+            del session.latest_queued[event.plan.block_fn.fn_index]
+
+    def _refresh_ranks(self, group: ConcurrencyGroup) -> None:
+        """Tell waiting events their new rank (throttled: once per interval, only changed ranks, first 100)."""
+        group.refresh_handle = None
+        now = time.monotonic()
+        rank = 0
+        for event in group.waiting:
+            if event.state != QUEUED:
+                continue
+            if rank >= 100:
+                break
+            if event.last_rank != rank and now - event.last_estimation_at >= self.status_update_interval:
+                event.last_rank = rank
+                event.last_estimation_at = now
+                event.channel.push(messages.estimation(event.id, rank, self._waiting,
+                                                       self._rank_eta(event.plan, group, rank)))
+            rank += 1
+
+    # --- running ----------------------------------------------------------------------------------
+
+    def _emit(self, event: Event, message: Message) -> None:
+        if event.state != DONE:
+            event.channel.push(message)
+
+    def _emit_threadsafe(self, event: Event, message: Message) -> None:
+        if threading.get_ident() == self._loop_thread:
+            self._emit(event, message)
+        elif self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._emit, event, message)
+
+    def _call_context(self, event: Event) -> CallContext:
+        ctx = CallContext(self.blocks, event.request, event.event_data, event.trigger_id)
+        if not event.simple_format:
+            ctx.progress_reporter = _ProgressThrottle(self, event, self.status_update_interval)
+        return ctx
+
+    def _enter_event(self, event: Event, ctx: CallContext) -> bool:
+        """Set the contextvars a handler reads (call inside the event's own task). True: tqdm is patched."""
+        if event.simple_format:
+            log_sink.set(_log_to_server)
+        else:
+            log_sink.set(lambda payload: self._emit_threadsafe(event, messages.log(event.id, payload)))
+        plan = event.plan
+        if plan.track_tqdm and ctx.progress_reporter is not None:
+            injection = next(i for i in plan.injections if i.kind == "progress")
+            ctx.progress = injection.extra.bound(ctx.progress_reporter)
+            current_tqdm_progress.set(ctx.progress)
+            return install_tqdm_patch()
+        return False
+
+    async def _run_event(self, event: Event) -> None:
+        plan = event.plan
+        invoker = self._invoker
+        assert invoker is not None
+        started = time.perf_counter()
+        ctx = self._call_context(event)
+        patched = False
+        try:
+            if not event.simple_format:
+                event.channel.push(messages.process_starts(event.id, plan.average_duration))
+            patched = self._enter_event(event, ctx)
+            try:
+                data = normalize_data(plan, event.data)
+                states = state_inputs(plan, lambda c: self.state.get(event.session_hash, c))
+                on_yield = (lambda p, s: self._on_yield(event, p, s, started)) if plan.is_generator else None
+                payloads, new_state = await invoker.run(plan, data, states, ctx, event.request.root_url, on_yield,
+                                                        plan.block_fn.time_limit)
+            except asyncio.CancelledError:
+                raise
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - any handler error becomes an error message
+                log_failure(plan.name, exc)
+                self._complete_error(event, exc)
+                return
+            duration = time.perf_counter() - started
+            plan.record_duration(duration)
+            self._store_state(event.session_hash, new_state)
+            if isinstance(ctx.progress_reporter, _ProgressThrottle):
+                ctx.progress_reporter.flush()
+            if event.last_payloads is not None and not event.simple_format:
+                payloads = event.last_payloads  # the generator's last values, already copied
+            output = messages.output_dict(payloads, is_generating=False, duration=duration,
+                                          average_duration=plan.average_duration)
+            self._complete(event, messages.process_completed(event.id, output, success=True))
+        finally:
+            if patched:
+                uninstall_tqdm_patch()
+            self._finish(event)
+
+    def _on_yield(self, event: Event, payloads: list[Any], new_state: dict[int, Any], started: float) -> None:
+        self._store_state(event.session_hash, new_state)
+        if event.state == DONE:
+            return
+        plan = event.plan
+        duration = time.perf_counter() - started
+        if event.simple_format:
+            data = payloads
+        else:
+            current = snapshot(payloads)  # the handler may change its objects in place later
+            previous = event.last_payloads
+            data = current if previous is None else [diff(a, b) for a, b in zip(previous, current, strict=True)]
+            event.last_payloads = current
+        output = messages.output_dict(data, is_generating=True, duration=duration,
+                                      average_duration=plan.average_duration)
+        event.channel.push(messages.process_generating(event.id, output))
+
+    async def _run_batch(self, batch: list[Event]) -> None:
+        plan = batch[0].plan
+        invoker = self._invoker
+        assert invoker is not None
+        started = time.perf_counter()
+        ctx = self._call_context(batch[0])
+        try:
+            for event in batch:
+                if not event.simple_format:
+                    event.channel.push(messages.process_starts(event.id, plan.average_duration))
+            self._enter_event(batch[0], ctx)
+            try:
+                datas = [normalize_data(plan, event.data) for event in batch]
+                states = [state_inputs(plan, functools.partial(self.state.get, event.session_hash)) for event in batch]
+                results: list[Outputs] = await invoker.run_batch(plan, datas, states, ctx, batch[0].request.root_url)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                log_failure(plan.name, exc)
+                for event in batch:
+                    self._complete_error(event, exc)
+                return
+            duration = time.perf_counter() - started
+            plan.record_duration(duration)
+            for event, (payloads, new_state) in zip(batch, results, strict=True):
+                self._store_state(event.session_hash, new_state)
+                output = messages.output_dict(payloads, is_generating=False, duration=duration,
+                                              average_duration=plan.average_duration)
+                self._complete(event, messages.process_completed(event.id, output, success=True))
+        finally:
+            for index, event in enumerate(batch):
+                self._finish(event, release_slot=index == 0)
+
+    def _store_state(self, session_hash: str, new_state: dict[int, Any]) -> None:
+        for component_id, value in new_state.items():
+            self.state.set(session_hash, component_id, value)
+
+    def _complete_error(self, event: Event, exc: BaseException) -> None:
+        output = error_output(exc, self.show_error)
+        self._complete(event, messages.process_completed(event.id, output, success=False, title="Error"))
+
+    def _complete(self, event: Event, message: Message) -> None:
+        """Send an event's final message; then `close_stream` if its session has nothing else pending."""
+        if event.state == DONE:
+            return
+        event.state = DONE
+        event.channel.push(message)
+        session = event.session
+        if session is not None:
+            session.pending.discard(event.id)
+            session.last_active = time.monotonic()
+            if not session.pending:
+                session.buffer.push(messages.close_stream())
+
+    def _finish(self, event: Event, release_slot: bool = True) -> None:
+        """The event's task ended: free its slot and start the next waiting event."""
+        if event.state != DONE:  # cancelled task (stop()) or an engine bug: never leave a client hanging
+            self._complete(event, messages.process_completed(event.id, {}, success=True))
+        self._events.pop(event.id, None)
+        event.task = None
+        if release_slot:
+            group = event.group
+            group.active -= 1
+            if self._running:
+                self._dispatch(group)
+
+    def _drop_queued(self, event: Event) -> None:
+        """Remove a waiting event (cancelled or replaced); its stream still gets a final message."""
+        event.group.size -= 1
+        self._waiting -= 1
+        self._forget_latest(event)
+        self._complete(event, messages.process_completed(event.id, {}, success=True))
+        self._events.pop(event.id, None)
+
+    # --- streams ----------------------------------------------------------------------------------
+
+    async def stream(self, session_hash: str) -> AsyncIterator[Message]:
+        """The session's messages in order (the `queue/data` stream); heartbeats while idle.
+
+        Ends after `close_stream`. An unknown session gets one `unexpected_error` (session_not_found).
+        """
+        session = self._session(session_hash, create=False)
+        if session is None:
+            yield messages.unexpected_error("404: Not Found", session_not_found=True)
+            return
+        buffer = session.buffer
+        buffer.reader_generation += 1
+        generation = buffer.reader_generation
+        buffer.wake()  # an older reader of this session stops
+        session.readers += 1
+        try:
+            while True:
+                queued = buffer.messages
+                while queued:
+                    message = queued.popleft()
+                    yield message
+                    kind = message["msg"]
+                    if kind == "close_stream" or kind == "unexpected_error":
+                        return
+                if not self._running:
+                    return
+                arrived = await buffer.wait(self.heartbeat_interval)
+                if buffer.reader_generation != generation:
+                    return
+                if not arrived:
+                    yield messages.heartbeat()
+        finally:
+            session.readers -= 1
+            session.last_active = time.monotonic()
+
+    async def event_stream(self, event_id: str) -> AsyncIterator[Message]:
+        """The messages of one `simple_format` event (for `/call` GET): full values, then the completion."""
+        channel = self._channels.pop(event_id, None)
+        if channel is None:
+            yield messages.unexpected_error("404: Not Found")
+            return
+        buffer = channel.buffer
+        while True:
+            while buffer.messages:
+                message = buffer.messages.popleft()
+                yield message
+                if message["msg"] in ("process_completed", "unexpected_error"):
+                    return
+            if not self._running:
+                return
+            if not await buffer.wait(self.heartbeat_interval):
+                yield messages.heartbeat()
+
+    # --- cancel, direct runs, sessions --------------------------------------------------------------
+
+    async def cancel(self, event_id: str, session_hash: str | None = None) -> None:
+        """Stop an event: a waiting one leaves the queue, a running one is stopped (a sync function already
+        running in a thread finishes, but its result is discarded). Either way its stream gets
+        `process_completed` with `output: {}`. Unknown or finished events are ignored."""
+        event = self._events.get(event_id)
+        if event is None or (session_hash is not None and event.session_hash != session_hash):
+            return
+        if event.state == QUEUED:
+            event.state = RUNNING  # so that _drop_queued's completion is not skipped; never dispatched (not QUEUED)
+            self._drop_queued(event)
+            return
+        if event.state == RUNNING:
+            self._complete(event, messages.process_completed(event.id, {}, success=True))
+            if event.task is not None and not event.plan.block_fn.batch:
+                event.task.cancel()
+
+    async def run_now(self, *, fn_index: int, data: list[Any], session_hash: str | None, request: RequestInfo,
+                      event_data: Any = None, trigger_id: int | None = None) -> dict[str, Any]:
+        """Run an event without the queue (`/run/{api_name}`): returns the output dict, or raises
+        `EventFailed` whose `payload` is the error output. Generators run to the end; no messages."""
+        if not self._running:
+            raise QueueStopped("Queue is stopped.")
+        plan = self._plan(fn_index)
+        if not isinstance(data, list):
+            raise InvalidRequest("`data` must be a list with one value per input.")
+        session_hash = session_hash or uuid.uuid4().hex
+        request.session_hash = session_hash
+        task = asyncio.get_running_loop().create_task(
+            self._run_direct(plan, data, session_hash, request, event_data, trigger_id))
+        return await task
+
+    async def _run_direct(self, plan: HandlerPlan, data: list[Any], session_hash: str, request: RequestInfo,
+                          event_data: Any, trigger_id: int | None) -> dict[str, Any]:
+        invoker = self._invoker
+        assert invoker is not None
+        log_sink.set(_log_to_server)
+        started = time.perf_counter()
+        ctx = CallContext(self.blocks, request, event_data, trigger_id)
+        try:
+            values = normalize_data(plan, data)
+            states = state_inputs(plan, lambda c: self.state.get(session_hash, c))
+            if plan.block_fn.batch:
+                results = await invoker.run_batch(plan, [values], [states], ctx, request.root_url)
+                payloads, new_state = results[0]
+            else:
+                on_yield = (lambda p, s: self._store_state(session_hash, s)) if plan.is_generator else None
+                payloads, new_state = await invoker.run(plan, values, states, ctx, request.root_url, on_yield,
+                                                        plan.block_fn.time_limit)
+        except Exception as exc:  # noqa: BLE001
+            log_failure(plan.name, exc)
+            raise EventFailed(error_output(exc, self.show_error)) from None
+        duration = time.perf_counter() - started
+        plan.record_duration(duration)
+        self._store_state(session_hash, new_state)
+        return messages.output_dict(payloads, is_generating=False, duration=duration,
+                                    average_duration=plan.average_duration)
+
+    def session_disconnected(self, session_hash: str) -> None:
+        """The session's heartbeat closed: run its `unload` handlers, forget its State after a grace period."""
+        if not self._running or self._loop is None:
+            return
+        for plan in self._unload_plans:
+            request = RequestInfo(session_hash=session_hash)
+            task = self._loop.create_task(self._run_unload(plan, session_hash, request))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        old = self._state_expiry.pop(session_hash, None)
+        if old is not None:
+            old.cancel()
+        self._state_expiry[session_hash] = self._loop.call_later(self.state_grace_period, self._expire_state,
+                                                                 session_hash)
+
+    async def _run_unload(self, plan: HandlerPlan, session_hash: str, request: RequestInfo) -> None:
+        try:
+            await self._run_direct(plan, [None] * len(plan.inputs), session_hash, request, None, None)
+        except EventFailed:
+            pass  # already logged
+
+    def _expire_state(self, session_hash: str) -> None:
+        self._state_expiry.pop(session_hash, None)
+        self.state.drop(session_hash)
+        session = self._sessions.get(session_hash)
+        if session is not None and session.is_idle():
+            del self._sessions[session_hash]
+
+    def _sweep(self) -> None:
+        """Every minute: forget idle sessions and unread `/call` results (bounded memory)."""
+        now = time.monotonic()
+        for session_hash in [h for h, s in self._sessions.items()
+                             if s.is_idle() and now - s.last_active > self.session_idle_timeout]:
+            del self._sessions[session_hash]
+        for event_id in [i for i, c in self._channels.items()
+                         if i not in self._events and now - c.created > self.session_idle_timeout]:
+            del self._channels[event_id]
+        while len(self._channels) > self.max_sessions:
+            self._channels.popitem(last=False)
+        if self._running and self._loop is not None:
+            self._sweeper = self._loop.call_later(60.0, self._sweep)
+
+    def queue_status(self) -> dict[str, Any]:
+        """The `queue/status` body: how many events wait."""
+        return messages.estimation(None, None, self._waiting, None)
+
+    # --- introspection (tests, monitoring) ------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        """Sizes of the engine's internal tables (for tests of bounded memory and for monitoring)."""
+        return {
+            "events": len(self._events),
+            "sessions": len(self._sessions),
+            "channels": len(self._channels),
+            "state_sessions": len(self.state),
+            "waiting": self._waiting,
+            "running": sum(g.active for g in self._groups.values()),
+        }
+
+
+def _log_to_server(payload: dict[str, Any]) -> None:
+    """Where `gr.Info`/`gr.Warning` go when no stream shows them (`/run`, `/call`, unload handlers)."""
+    logger.info("%s: %s", payload.get("title"), payload.get("log"))
+
+
+class _ProgressThrottle:
+    """Sends an event's progress at most once per interval, always including the latest (thread-safe)."""
+
+    __slots__ = ("engine", "event", "interval", "pending", "scheduled", "last_sent")
+
+    def __init__(self, engine: EventEngine, event: Event, interval: float) -> None:
+        self.engine = engine
+        self.event = event
+        self.interval = interval
+        self.pending: list[dict[str, Any]] | None = None
+        self.scheduled = False
+        self.last_sent = 0.0
+
+    def __call__(self, progress_data: list[dict[str, Any]]) -> None:
+        self.pending = progress_data
+        if self.scheduled:
+            return
+        self.scheduled = True
+        delay = max(0.0, self.last_sent + self.interval - time.monotonic())
+        loop = self.engine._loop
+        if loop is None or loop.is_closed():
+            return
+        if threading.get_ident() == self.engine._loop_thread:
+            self._arm(delay)
+        else:
+            loop.call_soon_threadsafe(self._arm, delay)
+
+    def _arm(self, delay: float) -> None:
+        loop = self.engine._loop
+        assert loop is not None
+        if delay <= 0:
+            self.flush()
+        else:
+            loop.call_later(delay, self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        data, self.pending = self.pending, None
+        if data is not None:
+            self.last_sent = time.monotonic()
+            self.engine._emit(self.event, messages.progress(self.event.id, data))
+
+
+Reporter = Callable[[list[dict[str, Any]]], None]
