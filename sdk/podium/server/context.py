@@ -1,0 +1,190 @@
+"""`ServerContext`: what every route needs (the app, its settings, the engine, files, auth), in one object.
+
+Routes receive the context when the app is created; there is no global state, so several apps can run in
+one process (and be mounted side by side).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.requests import Request
+
+from podium.server.responses import HTTPError
+
+if TYPE_CHECKING:
+    from podium.blocks import Blocks
+    from podium.dependencies import BlockFunction
+    from podium.server.auth import Authenticator
+    from podium.server.settings import ServerSettings
+
+_HOST_RE = re.compile(r"^[A-Za-z0-9.\-_:\[\]]+$")
+
+
+def _first_header_value(value: str | None) -> str | None:
+    if not value:
+        return None
+    first = value.split(",")[0].strip()
+    return first or None
+
+
+class ServerContext:
+    """The running app as the routes see it."""
+
+    def __init__(
+        self, blocks: Blocks, settings: ServerSettings, engine: Any, files: Any, authenticator: Authenticator
+    ) -> None:
+        self.blocks = blocks
+        self.settings = settings
+        self.engine = engine
+        self.files = files  # podium.execution.files.FileContext: .cache (FileCache) and .policy (FilePolicy)
+        self.auth = authenticator
+        self.stopping = asyncio.Event()  # set on shutdown: open heartbeat and SSE streams end
+        self._engine_started = False
+        self._engine_lock: asyncio.Lock | None = None
+        self._config: dict[str, Any] | None = None
+        self.startup_events_fired = False
+        self.loop: asyncio.AbstractEventLoop | None = None  # the loop serving this app, once started
+
+    # --- engine ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the engine (once). Called by the lifespan, and lazily by routes when the app is mounted."""
+        if self._engine_started:
+            return
+        self.loop = asyncio.get_running_loop()
+        if self._engine_lock is None:
+            self._engine_lock = asyncio.Lock()
+        async with self._engine_lock:
+            if not self._engine_started:
+                await self.engine.start()
+                self._engine_started = True
+
+    async def stop(self) -> None:
+        """Stop the engine (its open streams get "Server stopped unexpectedly."), then end every stream."""
+        try:
+            if self._engine_started:
+                self._engine_started = False
+                await self.engine.stop()
+        finally:
+            self.stopping.set()
+
+    # --- app description ---------------------------------------------------------------------------
+
+    def base_config(self) -> dict[str, Any]:
+        """The app config (built once) without the per-request fields."""
+        if self._config is None:
+            config = self.blocks.get_config_file()
+            config["max_file_size"] = self.settings.max_file_size
+            config["show_error"] = self.settings.show_error
+            self._config = config
+        return self._config
+
+    def config_for(self, request: Request) -> dict[str, Any]:
+        config = dict(self.base_config())
+        config["username"] = self.auth.current_user(request)
+        config["root"] = self.root_url(request)
+        return config
+
+    def fn_by_index(self, fn_index: int) -> BlockFunction | None:
+        fns = self.blocks.fns
+        return fns[fn_index] if 0 <= fn_index < len(fns) else None
+
+    def fn_by_api_name(self, api_name: str) -> BlockFunction | None:
+        """The callable function named `api_name` (leading slash optional); private ones are never found."""
+        name = api_name.lstrip("/")
+        for fn in self.blocks.fns:
+            if fn.api_name == name and fn.api_visibility != "private" and fn.fn is not None:
+                return fn
+        return None
+
+    def valid_api_names(self) -> list[str]:
+        return [
+            str(fn.api_name)
+            for fn in self.blocks.fns
+            if fn.api_visibility != "private" and fn.fn is not None and isinstance(fn.api_name, str)
+        ]
+
+    # --- request helpers ---------------------------------------------------------------------------
+
+    def root_url(self, request: Request) -> str:
+        """The public base URL of the app, without a trailing slash (the config's `root`).
+
+        `X-Forwarded-Host`/`X-Forwarded-Proto` from a proxy win over the request's own host and scheme;
+        the path where the app is mounted and `root_path` are appended.
+        """
+        root_path = self.settings.root_path
+        if root_path.startswith(("http://", "https://")):
+            return root_path.rstrip("/")
+        headers = request.headers
+        host = _first_header_value(headers.get("x-forwarded-host"))
+        if host is None or not _HOST_RE.match(host):
+            host = headers.get("host") or ""
+            if not _HOST_RE.match(host):
+                server = request.scope.get("server") or (self.settings.server_name, self.settings.server_port)
+                host = f"{server[0]}:{server[1]}"
+        proto = _first_header_value(headers.get("x-forwarded-proto"))
+        if proto not in ("http", "https"):
+            proto = "https" if request.url.scheme in ("https", "wss") else "http"
+        mount = request.scope.get("root_path", "") or ""
+        return f"{proto}://{host}{mount}{root_path}".rstrip("/")
+
+    def request_info(self, request: Request, *, session_hash: str | None, username: str | None = None) -> Any:
+        """What the engine (and `gr.Request`) learns about the HTTP request that started an event."""
+        from podium.request import RequestInfo
+
+        client = request.client
+        return RequestInfo(
+            headers=dict(request.headers),
+            client_host=client.host if client else None,
+            client_port=client.port if client else None,
+            query_params=dict(request.query_params),
+            path_params=dict(request.path_params),
+            cookies=dict(request.cookies),
+            url=str(request.url),
+            root_url=self.root_url(request),
+            username=username if username is not None else self.auth.current_user(request),
+            session_hash=session_hash,
+        )
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    body = await request.body()
+    if not body:
+        raise HTTPError(400, "The request body is empty; send a JSON object.")
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPError(400, f"The request body is not valid JSON: {exc}.") from None
+    if not isinstance(value, dict):
+        raise HTTPError(400, f"The request body must be a JSON object, not {_json_type(value)}.")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+def optional_str(body: Mapping[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise HTTPError(400, f"'{key}' must be a string.")
+    return value
+
+
+__all__ = ["ServerContext", "optional_str", "read_json_object"]

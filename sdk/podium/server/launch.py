@@ -1,0 +1,203 @@
+"""`launch_blocks(blocks, **kwargs)`: what `Blocks.launch()` does.
+
+It builds the settings, the file layer, the event engine and the Starlette app, binds the port (trying
+the next ones up to 7959 when the default is taken), runs uvicorn in a background thread and returns as
+soon as the socket accepts connections. The main thread then waits for Ctrl-C unless
+`prevent_thread_lock=True` or Python is interactive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import socket
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from podium.server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from podium.blocks import Blocks
+    from podium.server.context import ServerContext
+
+STARTUP_TIMEOUT = 30.0
+SHUTDOWN_TIMEOUT = 10.0
+
+
+class PortInUse(OSError):
+    """No free port in the range the app may use."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on `host:port` (raises OSError if the port is taken)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def bind_first_free(settings: ServerSettings) -> socket.socket:
+    """Bind `server_port`; when the user did not choose the port, try the next ones too (like Gradio)."""
+    first = settings.server_port
+    last = first if settings.port_explicit else first + settings.num_ports - 1
+    for port in range(first, last + 1):
+        try:
+            return bind_socket(settings.server_name, port)
+        except OSError:
+            continue
+    span = f"{first}" if first == last else f"{first}-{last}"
+    raise PortInUse(
+        f"Cannot find an empty port in range: {span} on {settings.server_name}. Pass another `server_port` to "
+        "launch() or set the PODIUM_SERVER_PORT (or GRADIO_SERVER_PORT) environment variable."
+    )
+
+
+def local_url_of(settings: ServerSettings, port: int) -> str:
+    host = settings.server_name
+    if host in ("0.0.0.0", "::", ""):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if settings.ssl_enabled else "http"
+    return f"{scheme}://{host}:{port}/"
+
+
+def _is_interactive() -> bool:
+    return bool(getattr(sys, "ps1", None)) or bool(sys.flags.interactive) or "ipykernel" in sys.modules
+
+
+class Server:
+    """The running app server: `close()` stops it and frees the port; `block_thread()` waits for Ctrl-C."""
+
+    def __init__(self, server: uvicorn.Server, sock: socket.socket, ctx: ServerContext) -> None:
+        self.server = server
+        self.socket = sock
+        self.ctx = ctx
+        self.port: int = sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._run, name=f"podium-server-{self.port}", daemon=True)
+        self.error: BaseException | None = None
+        self._closed = False
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self.socket])
+        except BaseException as exc:  # noqa: BLE001 - reported to the launching thread
+            self.error = exc
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        delay = 0.0005
+        while not self.server.started:
+            if not self.thread.is_alive():
+                self.socket.close()
+                raise RuntimeError(f"The app server failed to start: {self.error!r}. See the log above for details.")
+            if time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError(f"The app server did not start within {STARTUP_TIMEOUT:.0f} seconds.")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.01)
+
+    def close(self) -> None:
+        """Stop the engine and uvicorn, and free the port. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        loop = self.ctx.loop
+        if loop is not None and self.thread.is_alive() and not loop.is_closed():
+            # End open streams first: uvicorn waits for open connections before it shuts down.
+            try:
+                asyncio.run_coroutine_threadsafe(self.ctx.stop(), loop).result(SHUTDOWN_TIMEOUT)
+            except Exception:  # noqa: BLE001 - shutting down anyway
+                pass
+        self.server.should_exit = True
+        if self.thread is not threading.current_thread() and self.thread.is_alive():
+            self.thread.join(SHUTDOWN_TIMEOUT)
+        if self.thread.is_alive():
+            self.server.force_exit = True
+            self.thread.join(SHUTDOWN_TIMEOUT)
+        self.socket.close()
+
+    def block_thread(self) -> None:
+        """Wait until the server stops; Ctrl-C closes it."""
+        try:
+            while self.thread.is_alive():
+                self.thread.join(0.5)
+        except (KeyboardInterrupt, OSError):
+            print("Keyboard interruption in main thread... closing server.")
+            self.close()
+
+
+def _uvicorn_config(app: Starlette, settings: ServerSettings) -> uvicorn.Config:
+    import uvicorn
+
+    has_uvloop = importlib.util.find_spec("uvloop") is not None and sys.platform != "win32"
+    has_httptools = importlib.util.find_spec("httptools") is not None
+    return uvicorn.Config(
+        app,
+        loop="uvloop" if has_uvloop else "asyncio",
+        http="httptools" if has_httptools else "h11",
+        ws="none",
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+        ssl_keyfile=settings.ssl_keyfile,
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile_password=settings.ssl_keyfile_password,
+        timeout_graceful_shutdown=2,
+        timeout_keep_alive=30,
+    )
+
+
+def _apply_blocks_options(blocks: Blocks, kwargs: dict[str, Any]) -> None:
+    """Gradio 6 moved theme/css/js/head to launch(); they still belong to the Blocks."""
+    for name in ("theme", "css", "js", "head", "css_paths", "head_paths"):
+        if kwargs.get(name) is not None:
+            setattr(blocks, name, kwargs[name])
+
+
+def launch_blocks(blocks: Blocks, **kwargs: Any) -> tuple[Starlette, str, str | None]:
+    """Start serving `blocks`; returns `(app, local_url, share_url)`. See `Blocks.launch()`."""
+    settings = ServerSettings.from_launch_kwargs(kwargs)
+    _apply_blocks_options(blocks, kwargs)
+    if blocks.server is not None:  # launching twice restarts the server, as Gradio does
+        blocks.server.close()
+        blocks.server = None
+
+    import uvicorn
+
+    from podium.server.app import create_app
+
+    app = create_app(blocks, settings)
+    ctx: ServerContext = app.state.podium
+    sock = bind_first_free(settings)
+    server = Server(uvicorn.Server(_uvicorn_config(app, settings)), sock, ctx)
+    server.start()
+
+    local_url = local_url_of(settings, server.port)
+    blocks.server = server
+    blocks.local_url = local_url
+    blocks.share_url = None
+    blocks.app = app  # type: ignore[attr-defined]
+    if not settings.quiet:
+        print(f"* Running on local URL:  {local_url.rstrip('/')}")
+        if settings.share:
+            print("* Share links arrive with a later Podium release; the app runs locally only for now.")
+    if not settings.prevent_thread_lock and not _is_interactive():
+        server.block_thread()
+    return app, local_url, None
+
+
+__all__ = ["PortInUse", "Server", "bind_first_free", "launch_blocks", "local_url_of"]

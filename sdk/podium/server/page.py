@@ -1,0 +1,141 @@
+"""The HTML page at `/`: a plain server-rendered view of the app until the real UI bundle takes over.
+
+It shows the title, every component with its label and current value, and the API endpoints, and
+inlines the config as `window.gradio_config = {...}` (clients that cannot read `/config` scrape it).
+Every user-provided string is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from podium.server.context import ServerContext
+from podium.server.sse import dumps
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f7f7f8;color:#1f2328}
+main{max-width:880px;margin:0 auto;padding:32px 20px}
+h1{font-size:1.6rem;margin:0 0 24px}
+h2{font-size:1.1rem;margin:28px 0 12px}
+.card{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:12px 16px;margin:0 0 10px}
+.label{font-weight:600;margin-bottom:4px}
+.type{color:#6e7781;font-size:.85rem;margin-left:6px;font-weight:400}
+pre{background:#f1f3f5;border-radius:6px;padding:8px 10px;margin:6px 0 0;white-space:pre-wrap;word-break:break-word}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9rem}
+ul{margin:6px 0 0;padding-left:20px}
+form{display:flex;flex-direction:column;gap:10px;max-width:320px}
+input{padding:8px;border:1px solid #ccd0d5;border-radius:6px}
+button{padding:8px;border:0;border-radius:6px;background:#1f6feb;color:#fff;cursor:pointer}
+.error{color:#cf222e;min-height:1.2em}
+"""
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a `<script>` element (no `</script>` or `<!--` can end or confuse it)."""
+    text = dumps(value).decode("utf-8")
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
+        "\u2028", "\\u2028"
+    ).replace("\u2029", "\\u2029")
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _value_preview(value: Any) -> str:
+    if value is None or value == "":
+        return '<span class="type">(empty)</span>'
+    if isinstance(value, str):
+        text = value
+    else:
+        text = dumps(value).decode("utf-8")
+    if len(text) > 2000:
+        text = text[:2000] + " ..."
+    return f"<pre><code>{_e(text)}</code></pre>"
+
+
+def _document(title: str, body: str, head: str = "") -> str:
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{_e(title)}</title>\n<style>{_STYLE}</style>\n{head}</head>\n<body>\n<main>\n{body}</main>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def render_app_page(ctx: ServerContext, config: dict[str, Any]) -> str:
+    """The page for a visitor who may see the app."""
+    title = config.get("title") or "Podium"
+    parts = [f"<h1>{_e(title)}</h1>\n<h2>Components</h2>\n"]
+    for component in config.get("components", []):
+        if component.get("type") == "blocks":
+            continue
+        props = component.get("props", {})
+        if props.get("visible") is False or component.get("type") == "state":
+            continue
+        label = props.get("label") or props.get("value") if component.get("type") == "button" else props.get("label")
+        heading = _e(label) if label else _e(component.get("type", ""))
+        parts.append(
+            f'<div class="card" id="component-{_e(component.get("id"))}"><div class="label">{heading}'
+            f'<span class="type">{_e(component.get("type", ""))}</span></div>'
+        )
+        if "value" in props and component.get("type") not in ("button",):
+            parts.append(_value_preview(props.get("value")))
+        parts.append("</div>\n")
+    from podium.api_info import build_api_info
+
+    endpoints = build_api_info(ctx.blocks)["named_endpoints"]
+    if endpoints:
+        parts.append("<h2>API</h2>\n")
+        for name, endpoint in endpoints.items():
+            params = "".join(
+                f"<li><code>{_e(p['parameter_name'])}</code>: {_e(p['python_type']['type'])}"
+                f" <span class=\"type\">({_e(p['component'])} &ldquo;{_e(p['label'])}&rdquo;)</span></li>"
+                for p in endpoint["parameters"]
+            )
+            returns = "".join(
+                f"<li>{_e(r['python_type']['type'])} <span class=\"type\">({_e(r['component'])}"
+                f" &ldquo;{_e(r['label'])}&rdquo;)</span></li>"
+                for r in endpoint["returns"]
+            )
+            parts.append(
+                f'<div class="card"><div class="label"><code>{_e(name)}</code></div>'
+                f"<div>Parameters:</div><ul>{params or '<li>none</li>'}</ul>"
+                f"<div>Returns:</div><ul>{returns or '<li>none</li>'}</ul></div>\n"
+            )
+    parts.append(f"<script>window.gradio_config = {script_json(config)};</script>\n")
+    return _document(str(title), "".join(parts))
+
+
+def render_login_page(ctx: ServerContext) -> str:
+    """A login form that posts to `/login` and reloads the page on success."""
+    message = ctx.auth.auth_message
+    body = (
+        f"<h1>{_e(ctx.blocks.title or 'Podium')}</h1>\n"
+        + (f"<p>{_e(message)}</p>\n" if message else "")
+        + '<form id="login"><input name="username" placeholder="Username" autocomplete="username" required>'
+        '<input name="password" type="password" placeholder="Password" autocomplete="current-password" required>'
+        '<button type="submit">Log in</button><div class="error" id="error"></div></form>\n'
+        "<script>document.getElementById('login').addEventListener('submit',async e=>{e.preventDefault();"
+        "const r=await fetch('login',{method:'POST',body:new URLSearchParams(new FormData(e.target)),"
+        "credentials:'same-origin'});if(r.ok){location.reload()}else{"
+        "document.getElementById('error').textContent='Incorrect credentials.'}});</script>\n"
+    )
+    return _document(str(ctx.blocks.title or "Podium"), body)
+
+
+def page_routes(ctx: ServerContext) -> list[BaseRoute]:
+    async def index(request: Request) -> Response:
+        if ctx.auth.enabled and ctx.auth.current_user(request) is None:
+            return HTMLResponse(render_login_page(ctx))
+        return HTMLResponse(render_app_page(ctx, ctx.config_for(request)))
+
+    return [Route("/", index, methods=["GET"])]
+
+
+__all__ = ["page_routes", "render_app_page", "render_login_page", "script_json"]

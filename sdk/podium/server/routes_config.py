@@ -1,0 +1,96 @@
+"""What the app is: `/config`, `/gradio_api/info`, `app_id`, and the small static routes browsers ask for."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from podium.server.context import ServerContext
+from podium.server.responses import JSONResponse
+
+_MANIFEST = {
+    "name": "Podium",
+    "icons": [{"src": "static/img/logo_nosize.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+    "start_url": "./",
+    "display": "standalone",
+}
+_ROBOTS = "User-agent: *\nDisallow: \n"
+
+
+def config_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
+    api_info_cache: dict[bool, dict[str, Any]] = {}
+
+    def api_info(all_endpoints: bool) -> dict[str, Any]:
+        cached = api_info_cache.get(all_endpoints)
+        if cached is None:
+            from podium.api_info import build_api_info
+
+            cached = api_info_cache[all_endpoints] = build_api_info(ctx.blocks, all_endpoints=all_endpoints)
+        return cached
+
+    async def config(request: Request) -> Response:
+        ctx.auth.require(request)
+        return JSONResponse(ctx.config_for(request))
+
+    async def info(request: Request) -> Response:
+        ctx.auth.require(request)
+        all_endpoints = request.query_params.get("all_endpoints", "").lower() in ("true", "1", "yes")
+        if all_endpoints:
+            return JSONResponse(api_info(True))
+        from podium.api_info import with_code_snippets
+
+        return JSONResponse(with_code_snippets(api_info(False), ctx.root_url(request)))
+
+    async def app_id(request: Request) -> Response:
+        return JSONResponse({"app_id": ctx.blocks.app_id})
+
+    async def startup_events(request: Request) -> Response:
+        first = not ctx.startup_events_fired
+        ctx.startup_events_fired = True
+        return JSONResponse(first)
+
+    async def manifest(request: Request) -> Response:
+        manifest = {**_MANIFEST, "name": ctx.blocks.title or "Podium"}
+        return JSONResponse(manifest, media_type="application/manifest+json")
+
+    async def theme_css(request: Request) -> Response:
+        return Response(theme_stylesheet(ctx), media_type="text/css")
+
+    async def favicon(request: Request) -> Response:
+        path = ctx.settings.favicon_path
+        if path and os.path.isfile(path):
+            media_type = mimetypes.guess_type(path)[0] or "image/x-icon"
+            return FileResponse(path, media_type=media_type)
+        return Response(status_code=204)
+
+    async def robots(request: Request) -> Response:
+        return PlainTextResponse(_ROBOTS)
+
+    return [
+        Route("/config", config, methods=["GET"]),
+        Route("/config/", config, methods=["GET"]),
+        Route(f"{api_prefix}/info", info, methods=["GET"]),
+        Route(f"{api_prefix}/info/", info, methods=["GET"]),
+        Route(f"{api_prefix}/app_id", app_id, methods=["GET"]),
+        Route(f"{api_prefix}/app_id/", app_id, methods=["GET"]),
+        Route(f"{api_prefix}/startup-events", startup_events, methods=["GET"]),
+        Route("/manifest.json", manifest, methods=["GET"]),
+        Route("/theme.css", theme_css, methods=["GET"]),
+        Route(f"{api_prefix}/theme.css", theme_css, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET", "HEAD"]),
+        Route("/robots.txt", robots, methods=["GET"]),
+    ]
+
+
+def theme_stylesheet(ctx: ServerContext) -> str:
+    """The app's extra CSS (Blocks `css=` / launch `css=`); the page's own styles live in page.py."""
+    css = ctx.blocks.css
+    return css if isinstance(css, str) else ""
+
+
+__all__ = ["config_routes", "theme_stylesheet"]

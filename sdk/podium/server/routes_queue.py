@@ -1,0 +1,158 @@
+"""The queue protocol (`sse_v3`, wire-protocol spec, section 3): join, the per-session data stream,
+cancel/reset, queue status and the session heartbeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from podium.server.context import ServerContext, read_json_object
+from podium.server.errors import engine_error_response
+from podium.server.responses import HTTPError, JSONResponse
+from podium.server.sse import EventStreamResponse, data_frame
+
+MAX_SESSION_HASH_LENGTH = 256
+_ALIVE_FRAME = b"data: ALIVE\n\n"
+
+
+def _missing_field(name: str, body: Any) -> HTTPError:
+    """FastAPI's validation error for a missing body field (what Gradio answers)."""
+    return HTTPError(422, [{"type": "missing", "loc": ["body", name], "msg": "Field required", "input": body}])
+
+
+def check_session_hash(value: Any, *, required: bool = True) -> str | None:
+    if value is None:
+        if required:
+            raise HTTPError(400, "Session hash not found.")
+        return None
+    if not isinstance(value, str) or not value or len(value) > MAX_SESSION_HASH_LENGTH:
+        raise HTTPError(400, f"'session_hash' must be a non-empty string of at most {MAX_SESSION_HASH_LENGTH} characters.")
+    return value
+
+
+def check_data(body: dict[str, Any]) -> list[Any]:
+    if "data" not in body:
+        raise _missing_field("data", body)
+    data = body["data"]
+    if not isinstance(data, list):
+        raise HTTPError(400, "'data' must be a list with one value per input of the function.")
+    return data
+
+
+def check_trigger_id(body: dict[str, Any]) -> int | None:
+    trigger_id = body.get("trigger_id")
+    if trigger_id is not None and (not isinstance(trigger_id, int) or isinstance(trigger_id, bool)):
+        raise HTTPError(400, "'trigger_id' must be an integer (a component id) or null.")
+    return trigger_id  # type: ignore[no-any-return]
+
+
+def is_api_caller(request: Request) -> bool:
+    """API clients (gradio_client, @gradio/client) mark their calls with `x-gradio-user: api`."""
+    return request.headers.get("x-gradio-user", "").lower() == "api"
+
+
+def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
+    engine = ctx.engine
+
+    async def join(request: Request) -> Response:
+        username = ctx.auth.require(request)
+        body = await read_json_object(request)
+        data = check_data(body)
+        fn_index = body.get("fn_index")
+        if fn_index is None:
+            raise HTTPError(400, "No function index provided.")
+        if not isinstance(fn_index, int) or isinstance(fn_index, bool):
+            raise HTTPError(400, "'fn_index' must be an integer (a dependency id from /config).")
+        session_hash = check_session_hash(body.get("session_hash"))
+        trigger_id = check_trigger_id(body)
+        fn = ctx.fn_by_index(fn_index)
+        if fn is None or fn.fn is None or (fn.api_visibility == "private" and is_api_caller(request)):
+            names = ", ".join("/" + n for n in ctx.valid_api_names()) or "none"
+            raise HTTPError(404, f"No function with fn_index {fn_index}. Valid api names: {names}.")
+        await ctx.start()
+        try:
+            event_id = engine.join(
+                fn_index=fn_index,
+                data=data,
+                session_hash=session_hash,
+                request=ctx.request_info(request, session_hash=session_hash, username=username),
+                event_data=body.get("event_data"),
+                trigger_id=trigger_id,
+            )
+        except Exception as exc:
+            response = engine_error_response(exc, ctx.valid_api_names())
+            if response is None:
+                raise
+            return response
+        return JSONResponse({"event_id": event_id})
+
+    async def data(request: Request) -> Response:
+        ctx.auth.require(request)
+        session_hash = check_session_hash(request.query_params.get("session_hash"))
+        assert session_hash is not None
+        await ctx.start()
+        messages = engine.stream(session_hash)
+
+        async def frames() -> AsyncIterator[bytes]:
+            async for message in messages:
+                yield data_frame(message)
+
+        return EventStreamResponse(frames(), stop=ctx.stopping)  # type: ignore[return-value]
+
+    async def status(request: Request) -> Response:
+        ctx.auth.require(request)
+        await ctx.start()
+        return JSONResponse(engine.queue_status())
+
+    async def cancel(request: Request) -> Response:
+        body = await read_json_object(request)
+        for name in ("event_id", "session_hash", "fn_index"):
+            if body.get(name) is None:
+                raise _missing_field(name, body)
+        event_id = body["event_id"]
+        if not isinstance(event_id, str):
+            raise HTTPError(400, "'event_id' must be a string.")
+        session_hash = check_session_hash(body["session_hash"])
+        await ctx.start()
+        await engine.cancel(event_id, session_hash)
+        return JSONResponse({"success": True})
+
+    async def reset(request: Request) -> Response:
+        await read_json_object(request)
+        return JSONResponse({"success": True})
+
+    async def heartbeat(request: Request) -> Response:
+        session_hash = check_session_hash(request.path_params["session_hash"])
+        assert session_hash is not None
+        interval = ctx.settings.heartbeat_interval
+
+        async def frames() -> AsyncIterator[bytes]:
+            yield _ALIVE_FRAME
+            while True:
+                await asyncio.sleep(interval)
+                yield _ALIVE_FRAME
+
+        def disconnected() -> None:
+            if not ctx.stopping.is_set():
+                engine.session_disconnected(session_hash)
+
+        return EventStreamResponse(frames(), on_close=disconnected, stop=ctx.stopping)  # type: ignore[return-value]
+
+    p = api_prefix
+    return [
+        Route(f"{p}/queue/join", join, methods=["POST"]),
+        Route(f"{p}/queue/data", data, methods=["GET"]),
+        Route(f"{p}/queue/status", status, methods=["GET"]),
+        Route(f"{p}/cancel", cancel, methods=["POST"]),
+        Route(f"{p}/reset", reset, methods=["POST"]),
+        Route(f"{p}/heartbeat/{{session_hash}}", heartbeat, methods=["GET"]),
+    ]
+
+
+__all__ = ["check_data", "check_session_hash", "check_trigger_id", "is_api_caller", "queue_routes"]
