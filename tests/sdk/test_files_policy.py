@@ -225,6 +225,16 @@ def test_output_blocked_wins_over_allowed_and_ignores_case(tree: Tree) -> None:
         assert "blocked_paths" in info.value.message
 
 
+def test_output_never_includes_cache_internals(tree: Tree) -> None:
+    # The cache lives under the temp dir and (here) under allowed paths; its seed still cannot leave.
+    policy = FilePolicy(tree.cache, allowed_paths=[tree.base], working_dir=tree.wd, temp_dir=tree.cache.root)
+    _write(tree.cache.root / ".partial" / "upload-in-progress")
+    for path in (tree.cache.root / ".seed", tree.cache.root / ".partial" / "upload-in-progress"):
+        with pytest.raises(FileAccessDenied) as info:
+            policy.check_output(path)
+        assert "internal file of the upload cache" in info.value.message
+
+
 def test_output_missing_and_directories_are_refused(tree: Tree) -> None:
     with pytest.raises(FileAccessDenied) as info:
         tree.policy.check_output(tree.wd / "nope.txt")

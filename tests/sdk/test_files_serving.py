@@ -185,3 +185,6 @@ def test_serving_disposition_for_names() -> None:
     assert serving_disposition(Path("x.webp"), False) == ("image/webp", "inline")
     assert serving_disposition(Path("x.pdf"), False) == ("application/octet-stream", "attachment")
     assert serving_disposition(Path("x.pdf"), True) == ("application/pdf", "inline")
+    assert serving_disposition(Path("x.html.gz"), True) == ("application/octet-stream", "attachment")
+    assert serving_disposition(Path("x.svgz"), True) == ("application/octet-stream", "attachment")
+    assert serving_disposition(Path("x.txt.gz"), False) == ("application/octet-stream", "attachment")

@@ -192,7 +192,15 @@ class FilePolicy:
                 "Return the path of a file instead.",
                 reason="not_a_file",
             )
-        if self.is_allowed_root_path(real) or _is_within(real, self._temp_dir) or self._in_cache(real):
+        if self._in_cache(real):
+            # Cache entries may be returned; the cache's own files (id seed, partial uploads) never.
+            entry = self._cache_entry(real)
+            if entry is None:
+                raise FileAccessDenied(
+                    f"Cannot return file {shown!r}: it is an internal file of the upload cache.", reason="not_allowed"
+                )
+            return entry
+        if self.is_allowed_root_path(real) or _is_within(real, self._temp_dir):
             return Path(real)
         if _is_within(real, self.working_dir):
             relative = os.path.relpath(real, self.working_dir)

@@ -35,6 +35,8 @@ _SCRIPT_TYPES = frozenset(
         "text/xsl",
         "application/xslt+xml",
         "multipart/x-mixed-replace",
+        "text/x-component",
+        "application/x-shockwave-flash",
     }
 )
 _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
@@ -42,8 +44,9 @@ _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 def guess_media_type(path: Path) -> str | None:
     """The mime type of `path` from its extension (None when unknown)."""
-    media_type, _ = mimetypes.guess_type(path.name, strict=False)
-    return media_type
+    media_type, encoding = mimetypes.guess_type(path.name, strict=False)
+    # `x.html.gz` is gzip bytes, not HTML: a compressed file is a download whatever is inside.
+    return media_type if encoding is None else None
 
 
 def is_script_type(media_type: str | None) -> bool:
