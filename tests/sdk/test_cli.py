@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 import podium
 
 PODIUM = Path(sys.executable).with_name("podium")
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -87,3 +95,54 @@ def test_cli_module_imports_nothing_heavy() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"the app exited with {process.returncode}: {process.stdout.read() if process.stdout else ''}"
+            )
+        try:
+            with urllib.request.urlopen(url + "config", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing answered at {url} within {timeout} s")
+
+
+@pytest.mark.slow
+def test_run_serves_the_hello_example_that_make_up_runs() -> None:
+    """`podium run docs/examples/hello/app.py --port N` serves the app; its greet endpoint answers over REST."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    process = subprocess.Popen(
+        [str(PODIUM), "run", str(REPO / "docs" / "examples" / "hello" / "app.py"), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        wait_until_serving(url, process)
+        request = urllib.request.Request(
+            url + "gradio_api/call/greet",
+            data=json.dumps({"data": ["World", 3]}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            event_id = json.load(response)["event_id"]
+        with urllib.request.urlopen(f"{url}gradio_api/call/greet/{event_id}", timeout=10) as response:
+            stream = response.read().decode()
+        assert 'event: complete\ndata: ["Hello, World!!!"]' in stream
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}" in output  # launch() printed the URL
