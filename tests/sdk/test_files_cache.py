@@ -406,6 +406,9 @@ def test_save_file_of_a_cache_entry_keeps_its_id(cache: FileCache) -> None:
     cache_id = cache.save_bytes(b"up", "up.txt")
     assert cache.save_file(cache.path_of(cache_id)) == cache_id
     assert len(_digest_dirs(cache)) == 1
+    renamed = cache.save_file(cache.path_of(cache_id), "renamed.txt")
+    assert renamed == cache_id.split("/")[0] + "/renamed.txt"
+    assert cache.path_of(renamed).read_bytes() == b"up"
 
 
 # -- cleanup ---------------------------------------------------------------------------------------------

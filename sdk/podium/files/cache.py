@@ -294,18 +294,20 @@ class FileCache:
         """Copy a handler's output file into the cache and return its cache id (blocking; call it from a thread).
 
         Content-addressed: the same content under the same name gives the same id and no second copy.
-        A file that already is a cache entry keeps its id. `filename` defaults to the source's name.
+        A cache entry passed back keeps its id (unless `filename` renames it). `filename` defaults to the
+        source's name.
         """
         source = Path(os.path.realpath(src))
+        name = sanitize_filename(filename if filename is not None else source.name)
         try:
             existing = self.cache_id(source)
             self.path_of(existing)
         except (ValueError, FileAccessDenied):
             pass
         else:
-            os.utime(self.root / existing.partition("/")[0])  # in use again: restart its TTL
-            return existing
-        name = sanitize_filename(filename if filename is not None else source.name)
+            if existing.endswith("/" + name):
+                os.utime(self.root / existing.partition("/")[0])  # in use again: restart its TTL
+                return existing
         with open(source, "rb") as reader:
             info = os.fstat(reader.fileno())
             key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)

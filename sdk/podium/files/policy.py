@@ -110,6 +110,8 @@ class FilePolicy:
 
     def is_blocked(self, path: str | os.PathLike[str]) -> bool:
         """Whether `path` (resolved or as written) is inside one of `blocked_paths`, ignoring case."""
+        if not self._blocked_roots:
+            return False
         lexical = os.path.normpath(os.path.abspath(os.fspath(path)))
         forms = {_fold(lexical), _fold(_real(lexical))}
         return any(_is_within(form, root) for form in forms for root in self._blocked_roots)
