@@ -136,3 +136,13 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+
+
+def cpu_busy_seconds(cpu: int) -> float:
+    """Seconds CPU `cpu` has spent running processes (user, nice, system) since boot, from /proc/stat."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith(f"cpu{cpu} "):
+            user, nice, system = (int(v) for v in line.split()[1:4])
+            # irq/softirq time is left out: loopback packet work lands there, on behalf of the server too.
+            return (user + nice + system) / os.sysconf("SC_CLK_TCK")
+    return 0.0

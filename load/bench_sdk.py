@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _scenarios import RunStats, concurrent, find_endpoint, queue_call_factory, rest_call_factory, sequential  # noqa: E402
-from _server import BENCH_ENV, ServerProcess  # noqa: E402
+from _server import BENCH_ENV, ServerProcess, cpu_busy_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "load" / "apps" / "echo.py"
@@ -142,7 +142,7 @@ def gradio_client_latency(port: int, api_name: str, calls: int) -> dict[str, Any
     return {"p50_ms": statistics.median(latencies) * 1000, "calls": calls}
 
 
-def stats_dict(stats: RunStats, server_cpu_s: float | None = None) -> dict[str, Any]:
+def stats_dict(stats: RunStats, server_cpu_s: float | None = None, cpu0_busy_s: float | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ok": stats.ok,
         "errors": stats.errors,
@@ -156,6 +156,9 @@ def stats_dict(stats: RunStats, server_cpu_s: float | None = None) -> dict[str, 
     if server_cpu_s is not None:
         out["server_cpu_pct"] = 100 * server_cpu_s / stats.elapsed_s if stats.elapsed_s else None
         out["server_cpu_ms_per_call"] = 1000 * server_cpu_s / stats.ok if stats.ok else None
+    if server_cpu_s is not None and cpu0_busy_s is not None and stats.elapsed_s:
+        # CPU 0 time not used by the server: other processes on this machine competing with it.
+        out["other_cpu0_pct"] = max(0.0, 100 * (cpu0_busy_s - server_cpu_s) / stats.elapsed_s)
     return out
 
 
@@ -195,18 +198,18 @@ def measure_library(label: str, python: str, env: dict[str, str], args: argparse
         say("REST, 1 client")
         result["rest_1"] = stats_dict(run_async(sequential(port, rest_call, args.seq_calls, 8)))
         say(f"REST, {args.clients} clients, {args.duration:.0f} s")
-        cpu0 = server.cpu_seconds()
+        cpu0, busy0 = server.cpu_seconds(), cpu_busy_seconds(0)
         stats = run_async(concurrent(port, rest_call, args.clients, args.duration))
-        result["rest_n"] = stats_dict(stats, server.cpu_seconds() - cpu0)
+        result["rest_n"] = stats_dict(stats, server.cpu_seconds() - cpu0, cpu_busy_seconds(0) - busy0)
         result["rss_after_rest_load_mib"] = server.rss_mib()
 
         if not args.skip_queue:
             say("queue, 1 client")
             result["queue_1"] = stats_dict(run_async(sequential(port, queue_call, args.seq_calls, 8)))
             say(f"queue, {args.clients} clients, {args.queue_duration:.0f} s")
-            cpu0 = server.cpu_seconds()
+            cpu0, busy0 = server.cpu_seconds(), cpu_busy_seconds(0)
             stats = run_async(concurrent(port, queue_call, args.clients, args.queue_duration))
-            result["queue_n"] = stats_dict(stats, server.cpu_seconds() - cpu0)
+            result["queue_n"] = stats_dict(stats, server.cpu_seconds() - cpu0, cpu_busy_seconds(0) - busy0)
 
         say(f"gradio_client.predict x{args.gc_calls}")
         result["gradio_client"] = gradio_client_latency(port, api_name, args.gc_calls)
@@ -386,6 +389,7 @@ def main() -> int:
         libraries["podium"] = (sys.executable, {"BENCH_UI": "podium", "BENCH_FN": args.fn, "PYTHONPATH": pythonpath})
 
     started = time.perf_counter()
+    load_before = os.getloadavg()
     results: dict[str, dict[str, Any] | None] = {}
     for name, spec in libraries.items():  # Gradio first, then Podium, one after the other
         results[name] = measure_library(name, *spec, args) if spec else None
@@ -396,6 +400,7 @@ def main() -> int:
     print(
         f"{machine['cpu']}, {machine['cores']} cores, Linux {machine['kernel']}, Python {machine['python']}; {pin_note}"
     )
+    print(f"load average (1 min) before/after the run: {load_before[0]:.2f} / {os.getloadavg()[0]:.2f}")
     print(
         f"loopback HTTP/1.1 keep-alive, {args.clients} clients for {args.duration:.0f} s (REST) "
         f"and {args.queue_duration:.0f} s (queue); default launch() settings\n"
@@ -414,6 +419,9 @@ def main() -> int:
             print(f"{name} gradio_client: {result['gradio_client']['error']}")
     for name, result in results.items():
         for phase in ("rest_n", "queue_n"):
+            other = _dig(result, (phase, "other_cpu0_pct"))
+            if args.pin and other is not None and other > 10:
+                print(f"{name} {phase}: other processes used {other:.0f}% of the server's CPU 0; figures are noisy")
             cpu = _dig(result, (phase, "client_cpu_pct"))
             if cpu is not None and cpu > 90:
                 print(
@@ -429,6 +437,7 @@ def main() -> int:
     if args.json:
         payload = {
             "machine": machine,
+            "loadavg_1min_before": load_before[0],
             "pinned": args.pin,
             "args": {k: str(v) for k, v in vars(args).items()},
             "results": results,
