@@ -172,7 +172,7 @@ def measure_library(label: str, python: str, env: dict[str, str], args: argparse
     say(f"import {module} x{args.import_runs}")
     result["import"] = import_cost(python, env, f"import {module}", args.import_runs, cpus)
     result["import_and_build_app"] = import_cost(
-        python, env, f"import runpy; runpy.run_path({str(APP)!r})", args.import_runs, cpus
+        python, env, f"import runpy; runpy.run_path({str(APP)!r})", args.build_runs, cpus
     )
     say(f"time to serving x{args.serving_runs} (+1 warm-up)")
     serving = time_to_serving(python, env, args.serving_runs, cpus)
@@ -359,6 +359,7 @@ def main() -> int:
     parser.add_argument("--fn", choices=["sync", "async"], default="sync", help="the app's handler (sync)")
     parser.add_argument("--serving-runs", type=int, default=3, help="time-to-serving spawns, median (3)")
     parser.add_argument("--import-runs", type=int, default=5, help="import timing runs, median (5)")
+    parser.add_argument("--build-runs", type=int, default=3, help="import + build the app runs, median (3)")
     parser.add_argument("--seq-calls", type=int, default=200, help="calls for the 1-client p50 (200, max 8 s)")
     parser.add_argument("--gc-calls", type=int, default=30, help="gradio_client.predict calls (30)")
     parser.add_argument("--skip-queue", action="store_true", help="skip the queue/join + queue/data phases")
