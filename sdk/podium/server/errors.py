@@ -31,19 +31,21 @@ async def http_exception_handler(request: Request, exc: Exception) -> JSONRespon
 
 
 def engine_error_response(exc: Exception, valid_api_names: list[str]) -> JSONResponse | None:
-    """The response for an error raised by `EventEngine.join`/`run_now`, or None if it is not one of them."""
+    """The response for an error raised by `EventEngine.join`/`run_now`, or None if it is not one of them.
+
+    Unknown function -> 404 (with the valid api names), queue full or stopped -> 503, validator said no
+    -> 422 with the list `gradio_client` turns into a `ValidationError`, malformed request -> 400.
+    """
     from podium.queue import errors
 
+    if not isinstance(exc, errors.EngineError):
+        return None
     if isinstance(exc, errors.UnknownFunction):
         return error_response(404, _unknown_function_detail(exc, valid_api_names))
-    if isinstance(exc, errors.QueueFull):
-        return error_response(503, _message(exc) or "Queue is full.")
     if isinstance(exc, errors.ValidationFailed):
-        return error_response(422, getattr(exc, "detail", None) or _message(exc))
-    if isinstance(exc, errors.InvalidRequest):
-        status = int(getattr(exc, "status_code", None) or getattr(exc, "status", None) or 400)
-        return error_response(status, _message(exc))
-    return None
+        return error_response(422, exc.detail)
+    status = int(getattr(exc, "status_code", 500) or 500)
+    return error_response(status, _message(exc))
 
 
 def _unknown_function_detail(exc: Exception, valid_api_names: list[str]) -> str:
