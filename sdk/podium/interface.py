@@ -263,7 +263,7 @@ class Interface(Blocks):
         self.stop_btn: Button | None = None
         self.clear_btn: ClearButton | None = None
         self.examples_dataset: ExamplesDataset | None = None
-        with self:
+        with _no_render_target(), self:  # built as an app of its own, then placed in any app being built
             self._render_layout(submit_btn, stop_btn, clear_btn)
             self.predict_dependency = self._attach_predict()
             if self.clear_btn is not None:
@@ -272,6 +272,7 @@ class Interface(Blocks):
             self._render_examples()
             if self.article:
                 Markdown(self.article)
+        render_blocks_inline(self)
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -490,13 +491,19 @@ class TabbedInterface(Blocks):
                          fill_height=True, **kwargs)
         names = tab_names if tab_names is not None else [f"Tab {i}" for i in range(len(interface_list))]
         self.interface_list = list(interface_list)
-        with self:
+        with _no_render_target(), self:
             if title:
                 Markdown(f"<h1 style='text-align: center; margin-bottom: 1rem'>{title}</h1>")
             with Tabs(**(tabs_kwargs or {})):
                 for interface, name in zip(self.interface_list, names, strict=False):
                     with Tab(label=name, scale=1 if interface.fill_height else None):
                         render_blocks_inline(interface)
+        render_blocks_inline(self)
+
+    def render(self) -> TabbedInterface:
+        """Place these tabs in the `Blocks` being built."""
+        render_blocks_inline(self)
+        return self
 
 
 __all__ = ["Interface", "TabbedInterface", "ExamplesDataset", "component_from_shortcut", "render_blocks_inline"]
