@@ -356,7 +356,7 @@ def test_events_of_one_session_start_in_join_order_and_close_stream_comes_last()
 def test_ten_thousand_events_leave_no_per_event_residue() -> None:
     async def main() -> dict[str, int]:
         engine = await started(app(lambda x: x), default_concurrency_limit=8)
-        for batch in range(100):
+        for _round in range(100):
             for i in range(100):
                 join(engine, 0, [str(i)], f"s{i}")
             for i in range(100):

@@ -2,6 +2,10 @@
 
 An edit is `[action, path, value]`: `replace` sets the value at `path` (the root when empty), `append`
 concatenates a string suffix, `add` inserts a list item or a new dict key, `delete` removes one.
+
+Like Gradio's, the diff treats values Python finds equal as unchanged (`[0] == [False]`), so a number that
+only changes type inside a list or dict (0 -> False, 1 -> 1.0) is not sent; at the top level a type change
+is always a `replace`.
 """
 
 from __future__ import annotations
