@@ -116,7 +116,7 @@ class Tab(BlockContext):
         props["id"] = self.tab_id
         return props
 
-    def render(self) -> "Tab":
+    def render(self) -> Tab:
         from podium.context import RenderContext
 
         container = RenderContext.current()
