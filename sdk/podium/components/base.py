@@ -123,7 +123,8 @@ class Component(Block):
         """Normalise a prop update's props (not its `value`, which `postprocess` handles) to their config form.
 
         `gr.update(choices=["a", "b"])` must reach the browser as `[["a", "a"], ["b", "b"]]`, for instance.
-        The server calls this for every update a handler returns; components whose props need it override it.
+        The event engine should call this on every update a handler returns; components whose props need it
+        override it (the choice components do).
         """
         return update
 
