@@ -83,8 +83,11 @@ def machine_summary() -> dict[str, Any]:
 def import_cost(python: str, env: dict[str, str], code: str, runs: int, cpus: set[int] | None) -> dict[str, float]:
     """Median wall seconds of `python -c code` (interpreter start included), its max RSS (MiB), modules loaded."""
     walls, rss = [], []
+    # VmHWM, not ru_maxrss: the latter keeps the forked parent's high-water mark across exec.
     script = (
-        f"{code}\nimport resource, sys; print(len(sys.modules), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        f"{code}\nimport sys\n"
+        "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')][0]\n"
+        "print(len(sys.modules), hwm)"
     )
     for _ in range(runs):
         start = time.perf_counter()
