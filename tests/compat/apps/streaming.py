@@ -1,0 +1,61 @@
+"""Streaming: sync and async generators (strings, lists, dicts, two outputs) and a plain async handler."""
+
+import asyncio
+
+import podium as gr
+
+
+def count(n):
+    text = ""
+    for i in range(int(n)):
+        text += str(i)
+        yield text
+
+
+async def count_async(n):
+    for i in range(int(n)):
+        await asyncio.sleep(0.01)
+        yield f"step {i}"
+
+
+async def add_async(a, b):
+    await asyncio.sleep(0.01)
+    return a + b
+
+
+def grow_list(n):
+    items = []
+    for i in range(int(n)):
+        items.append({"i": i, "square": i * i})
+        yield items
+
+
+def reshape_dict(n):
+    state = {"count": 0, "kept": True}
+    for i in range(int(n)):
+        state = {"count": i + 1, "last": f"v{i}"}
+        yield state
+
+
+def two_outputs(n):
+    for i in range(int(n)):
+        yield str(i), i * 10
+
+
+with gr.Blocks() as demo:
+    n = gr.Number(label="n", value=3, precision=0)
+    a = gr.Number(label="a")
+    b = gr.Number(label="b")
+    text = gr.Textbox(label="Text")
+    total = gr.Number(label="Total")
+    data = gr.JSON(label="Data")
+    go = gr.Button("Go")
+    go.click(count, n, text, api_name="count")
+    go.click(count_async, n, text, api_name="count_async")
+    go.click(add_async, [a, b], total, api_name="add_async")
+    go.click(grow_list, n, data, api_name="grow_list")
+    go.click(reshape_dict, n, data, api_name="reshape_dict")
+    go.click(two_outputs, n, [text, total], api_name="two_outputs")
+
+if __name__ == "__main__":
+    demo.launch()

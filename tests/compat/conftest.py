@@ -1,0 +1,164 @@
+"""Fixtures of the compatibility suite: launch a Podium app in-process and call it with the real `gradio_client`.
+
+Each module in `apps/` builds `demo` with `import podium as gr`, exactly as a Gradio user writes it. An app is
+launched once per test session (on first use) on a free port and closed when the session ends.
+
+`COMPAT_BACKEND=gradio` runs the same apps and tests against the real Gradio instead (it makes
+`import podium` return `gradio`), which checks that the suite asserts Gradio's behaviour and not Podium's.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+APPS_DIR = Path(__file__).parent / "apps"
+BACKEND = os.environ.get("COMPAT_BACKEND", "podium")
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry from either side, ever
+
+if BACKEND == "gradio":
+    import gradio
+
+    sys.modules["podium"] = gradio
+else:
+    _sdk = Path(__file__).resolve().parents[2] / "sdk"
+    if str(_sdk) not in sys.path:
+        sys.path.insert(0, str(_sdk))
+
+from gradio_client import Client  # noqa: E402  (after the backend switch, on purpose)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def load_app(name: str) -> ModuleType:
+    """Import `apps/<name>.py` under a private module name (the module builds `demo` on import)."""
+    module_name = f"compat_apps.{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, APPS_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None, f"no app named {name!r} in {APPS_DIR}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class RunningApps:
+    """Apps launched so far in this session, by name; each is launched on first use."""
+
+    def __init__(self) -> None:
+        self._apps: dict[str, ModuleType] = {}
+
+    def get(self, name: str) -> ModuleType:
+        if name not in self._apps:
+            module = load_app(name)
+            module.demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
+            assert module.demo.local_url, f"{name}: launch() did not set demo.local_url"
+            self._apps[name] = module
+        return self._apps[name]
+
+    def close_all(self) -> None:
+        for module in self._apps.values():
+            module.demo.close()
+        self._apps.clear()
+
+
+@pytest.fixture(scope="session")
+def running_apps() -> Iterator[RunningApps]:
+    apps = RunningApps()
+    yield apps
+    apps.close_all()
+
+
+@pytest.fixture
+def make_client(tmp_path: Path) -> Iterator[Callable[..., Client]]:
+    """`make_client(app_module, **kwargs)`: a real `gradio_client.Client` for the app, closed after the test."""
+    clients: list[Client] = []
+
+    def _make(app: ModuleType, **kwargs: Any) -> Client:
+        kwargs.setdefault("verbose", False)
+        kwargs.setdefault("download_files", str(tmp_path / "downloads"))
+        kwargs.setdefault("analytics_enabled", False)
+        client = Client(app.demo.local_url, **kwargs)
+        clients.append(client)
+        return client
+
+    yield _make
+    for client in clients:
+        client.close()
+
+
+def fn_index_of(app: ModuleType, api_name: str) -> int:
+    """The fn_index (dependency id) of the endpoint named `api_name` (without the leading slash)."""
+    config = httpx.get(app.demo.local_url.rstrip("/") + "/config", timeout=30).json()
+    for dep in config["dependencies"]:
+        if dep.get("api_name") == api_name:
+            return int(dep["id"])
+    raise LookupError(f"no dependency with api_name {api_name!r}")
+
+
+def _call_like_the_browser(
+    app: ModuleType,
+    api_name: str,
+    data: list[Any],
+    *,
+    event_data: Any = None,
+    trigger_id: int | None = None,
+    timeout: float = 60,
+) -> list[dict[str, Any]]:
+    """Join the queue as the JS client does (with event_data and trigger_id, which `gradio_client` never
+    sends) and return every message of that event, in order, ending with `process_completed`."""
+    base = app.demo.local_url.rstrip("/") + "/gradio_api"
+    session_hash = uuid.uuid4().hex
+    body = {
+        "data": data,
+        "fn_index": fn_index_of(app, api_name),
+        "session_hash": session_hash,
+        "event_data": event_data,
+        "trigger_id": trigger_id,
+    }
+    messages: list[dict[str, Any]] = []
+    with httpx.Client(timeout=timeout) as http:
+        joined = http.post(f"{base}/queue/join", json=body)
+        joined.raise_for_status()
+        event_id = joined.json()["event_id"]
+        with http.stream("GET", f"{base}/queue/data", params={"session_hash": session_hash}) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            buffer = b""
+            for chunk in stream.iter_bytes():
+                buffer += chunk
+                while b"\n\n" in buffer:
+                    frame, buffer = buffer.split(b"\n\n", 1)
+                    if not frame.strip():
+                        continue
+                    assert frame.startswith(b"data:"), f"not an SSE data frame: {frame[:80]!r}"
+                    message = json.loads(frame[len(b"data:") :])
+                    if message.get("event_id") == event_id:
+                        messages.append(message)
+                        if message["msg"] == "process_completed":
+                            return messages
+                    elif message["msg"] == "close_stream":
+                        return messages
+    return messages
+
+
+@pytest.fixture
+def call_like_the_browser() -> Callable[..., list[dict[str, Any]]]:
+    """`call_like_the_browser(app, api_name, data, event_data=..., trigger_id=...)` -> the event's messages."""
+    return _call_like_the_browser

@@ -1,0 +1,120 @@
+"""Generators streamed to `submit()` jobs, async handlers, and cancelling a running generator."""
+
+import time
+
+import pytest
+from gradio_client.utils import Status
+
+
+@pytest.fixture(scope="module")
+def streaming_app(running_apps):
+    return running_apps.get("streaming")
+
+
+@pytest.fixture(scope="module")
+def cancel_app(running_apps):
+    return running_apps.get("cancel_app")
+
+
+def wait_until(condition, timeout=60.0):
+    """Poll `condition` until it holds; fail (never hang) after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.02)
+
+
+def test_iterating_a_job_yields_every_step(streaming_app, make_client):
+    job = make_client(streaming_app).submit(5, api_name="/count")
+    assert list(job) == ["0", "01", "012", "0123", "01234"]
+    assert job.result(timeout=60) == "01234"
+    assert job.outputs() == ["0", "01", "012", "0123", "01234"]
+    assert job.status().code == Status.FINISHED
+    assert job.status().success is True
+
+
+def test_predict_on_a_generator_returns_the_last_value(streaming_app, make_client):
+    assert make_client(streaming_app).predict(3, api_name="/count") == "012"
+
+
+def test_default_argument_of_a_generator(streaming_app, make_client):
+    assert make_client(streaming_app).predict(api_name="/count") == "012"  # n defaults to 3
+
+
+def test_async_generator(streaming_app, make_client):
+    job = make_client(streaming_app).submit(3, api_name="/count_async")
+    assert job.result(timeout=60) == "step 2"
+    assert job.outputs() == ["step 0", "step 1", "step 2"]
+
+
+def test_async_handler(streaming_app, make_client):
+    assert make_client(streaming_app).predict(2, 3, api_name="/add_async") == 5
+    assert make_client(streaming_app).predict(a=1.5, b=1, api_name="/add_async") == 2.5
+
+
+def test_growing_list_is_rebuilt_from_diffs(streaming_app, make_client):
+    job = make_client(streaming_app).submit(3, api_name="/grow_list")
+    job.result(timeout=60)
+    assert job.outputs() == [
+        [{"i": 0, "square": 0}],
+        [{"i": 0, "square": 0}, {"i": 1, "square": 1}],
+        [{"i": 0, "square": 0}, {"i": 1, "square": 1}, {"i": 2, "square": 4}],
+    ]
+
+
+def test_changing_dict_is_rebuilt_from_diffs(streaming_app, make_client):
+    job = make_client(streaming_app).submit(3, api_name="/reshape_dict")
+    assert job.result(timeout=60) == {"count": 3, "last": "v2"}
+    assert job.outputs() == [{"count": 1, "last": "v0"}, {"count": 2, "last": "v1"}, {"count": 3, "last": "v2"}]
+
+
+def test_generator_with_two_outputs(streaming_app, make_client):
+    job = make_client(streaming_app).submit(3, api_name="/two_outputs")
+    assert job.result(timeout=60) == ("2", 20)
+    assert job.outputs() == [("0", 0), ("1", 10), ("2", 20)]
+
+
+def test_two_streams_on_one_client(streaming_app, make_client):
+    client = make_client(streaming_app)
+    first = client.submit(4, api_name="/count")
+    second = client.submit(3, api_name="/count_async")
+    assert first.result(timeout=60) == "0123"
+    assert second.result(timeout=60) == "step 2"
+    assert first.outputs() == ["0", "01", "012", "0123"]
+    assert second.outputs() == ["step 0", "step 1", "step 2"]
+
+
+def test_generator_endpoints_are_marked_in_the_config(streaming_app, make_client):
+    deps = {d["api_name"]: d for d in make_client(streaming_app).config["dependencies"]}
+    assert deps["count"]["types"]["generator"] is True
+    assert deps["count_async"]["types"]["generator"] is True
+    assert deps["add_async"]["types"]["generator"] is False
+
+
+def test_cancel_a_long_generator(cancel_app, make_client):
+    job = make_client(cancel_app).submit(100000, api_name="/tick")
+    wait_until(lambda: len(job.outputs()) >= 2)
+    assert job.cancel() is True
+    assert job.status().code == Status.CANCELLED
+    wait_until(job.done)
+    # the server closed the generator instead of running it for 100000 ticks
+    assert cancel_app.finished.wait(timeout=60)
+
+
+def test_app_still_serves_after_a_cancel(cancel_app, make_client):
+    client = make_client(cancel_app)
+    job = client.submit(100000, api_name="/tick")
+    wait_until(lambda: len(job.outputs()) >= 1)
+    job.cancel()
+    wait_until(job.done)
+    assert client.predict(3, api_name="/tick") == 2
+
+
+def test_cancels_wiring_in_the_config(cancel_app, make_client):
+    deps = make_client(cancel_app).config["dependencies"]
+    tick = next(d for d in deps if d["api_name"] == "tick")
+    cancellers = [d for d in deps if tick["id"] in d["cancels"]]
+    assert len(cancellers) == 1
+    assert cancellers[0]["types"]["cancel"] is True
+    assert cancellers[0]["api_visibility"] == "private"
