@@ -412,3 +412,33 @@ def test_mounted_app_works_with_the_real_client(outer_app_url: str) -> None:
 
     client = Client(outer_app_url + "/demo/", verbose=False)
     assert client.predict("C", api_name="/greet") == "Hello C"
+
+
+# --- cache clean-up and show_api ------------------------------------------------------------------------
+
+
+def test_delete_cache_removes_old_uploads(tmp_path: Path) -> None:
+    demo = build_app()
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True, delete_cache=(0.2, 0),
+                temp_dir=str(tmp_path / "cache"))
+    try:
+        base = f"http://127.0.0.1:{port}"
+        (file_id,) = httpx.post(base + "/gradio_api/upload", files=[("files", ("old.txt", b"old"))]).json()
+        assert httpx.get(f"{base}/gradio_api/file={file_id}").status_code == 200
+        deadline = time.monotonic() + 5
+        while httpx.get(f"{base}/gradio_api/file={file_id}").status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert httpx.get(f"{base}/gradio_api/file={file_id}").status_code == 403
+    finally:
+        demo.close(verbose=False)
+
+
+def test_show_api_false_hides_the_api_link() -> None:
+    demo = build_app()
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True, show_api=False)
+    try:
+        assert "api" not in httpx.get(f"http://127.0.0.1:{port}/config").json()["footer_links"]
+    finally:
+        demo.close(verbose=False)

@@ -38,7 +38,11 @@ def build_file_context(settings: ServerSettings) -> FileContext:
     from podium.files.cache import FileCache
     from podium.files.policy import FilePolicy
 
-    cache = FileCache(settings.temp_dir, max_file_size=settings.max_file_size)
+    delete_cache = settings.delete_cache
+    if delete_cache:
+        cache = FileCache(settings.temp_dir, max_file_size=settings.max_file_size, ttl_seconds=float(delete_cache[1]))
+    else:
+        cache = FileCache(settings.temp_dir, max_file_size=settings.max_file_size)
     policy = FilePolicy(cache, allowed_paths=settings.allowed_paths, blocked_paths=settings.blocked_paths)
     return FileContext(cache=cache, policy=policy)
 
@@ -65,6 +69,7 @@ def build_engine(blocks: Blocks, settings: ServerSettings, files: FileContext) -
         max_queue_size=settings.max_queue_size,
         show_error=settings.show_error,
         heartbeat_interval=settings.heartbeat_interval,
+        max_state_sessions=settings.state_session_capacity,
     )
 
 
@@ -82,6 +87,8 @@ def create_app(
     """
     settings = settings if settings is not None else ServerSettings()
     resolve_queue_settings(blocks, settings)
+    if settings.delete_cache is None and getattr(blocks, "delete_cache", None):
+        settings.delete_cache = blocks.delete_cache
     blocks.show_error = settings.show_error
     files = files if files is not None else build_file_context(settings)
     engine = engine if engine is not None else build_engine(blocks, settings, files)

@@ -7,6 +7,7 @@ one process (and be mounted side by side).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from podium.dependencies import BlockFunction
     from podium.server.auth import Authenticator
     from podium.server.settings import ServerSettings
+
+logger = logging.getLogger("podium.server")
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-_:\[\]]+$")
 
@@ -49,6 +52,7 @@ class ServerContext:
         self._config: dict[str, Any] | None = None
         self.startup_events_fired = False
         self.loop: asyncio.AbstractEventLoop | None = None  # the loop serving this app, once started
+        self._janitor: asyncio.Future[None] | None = None
 
     # --- engine ----------------------------------------------------------------------------------
 
@@ -63,15 +67,35 @@ class ServerContext:
             if not self._engine_started:
                 await self.engine.start()
                 self._engine_started = True
+                self._janitor = asyncio.ensure_future(self._clean_cache_periodically())
 
     async def stop(self) -> None:
         """Stop the engine (its open streams get "Server stopped unexpectedly."), then end every stream."""
         try:
+            if self._janitor is not None:
+                self._janitor.cancel()
+                self._janitor = None
             if self._engine_started:
                 self._engine_started = False
                 await self.engine.stop()
         finally:
             self.stopping.set()
+
+    async def _clean_cache_periodically(self) -> None:
+        """Delete old cache files now and then (`delete_cache=(every, older_than)`, else hourly)."""
+        delete_cache = self.settings.delete_cache or getattr(self.blocks, "delete_cache", None)
+        every = float(delete_cache[0]) if delete_cache else 3600.0
+        cache = getattr(self.files, "cache", None)
+        if cache is None or every <= 0:
+            return
+        while True:
+            await asyncio.sleep(every)
+            try:
+                removed = await asyncio.to_thread(cache.cleanup)
+                if removed:
+                    logger.info("Removed %d old file(s) from the upload cache", removed)
+            except Exception:  # noqa: BLE001 - a failed clean-up is retried next time
+                logger.exception("Cleaning the upload cache failed")
 
     # --- app description ---------------------------------------------------------------------------
 
@@ -81,6 +105,8 @@ class ServerContext:
             config = self.blocks.get_config_file()
             config["max_file_size"] = self.settings.max_file_size
             config["show_error"] = self.settings.show_error
+            if not self.settings.show_api:
+                config["footer_links"] = [link for link in config.get("footer_links", []) if link != "api"]
             self._config = config
         return self._config
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import os
 from typing import Any
@@ -12,6 +13,8 @@ from starlette.routing import BaseRoute, Route
 
 from podium.server.context import ServerContext
 from podium.server.responses import JSONResponse
+
+logger = logging.getLogger("podium.server")
 
 _MANIFEST = {
     "name": "Podium",
@@ -61,11 +64,15 @@ def config_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
     async def theme_css(request: Request) -> Response:
         return Response(theme_stylesheet(ctx), media_type="text/css")
 
+    favicon_path = ctx.settings.favicon_path
+    if favicon_path and not os.path.isfile(favicon_path):
+        logger.warning("favicon_path %s is not a file; no favicon is served.", favicon_path)
+        favicon_path = None
+    favicon_type = (mimetypes.guess_type(favicon_path)[0] if favicon_path else None) or "image/x-icon"
+
     async def favicon(request: Request) -> Response:
-        path = ctx.settings.favicon_path
-        if path and os.path.isfile(path):
-            media_type = mimetypes.guess_type(path)[0] or "image/x-icon"
-            return FileResponse(path, media_type=media_type)
+        if favicon_path:
+            return FileResponse(favicon_path, media_type=favicon_type)
         return Response(status_code=204)
 
     async def robots(request: Request) -> Response:

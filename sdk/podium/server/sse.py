@@ -80,7 +80,7 @@ class EventStreamResponse:
             await send({"type": "http.response.start", "status": 200, "headers": raw_headers})
             pump = asyncio.ensure_future(self._pump(send))
             disconnect = asyncio.ensure_future(self._wait_disconnect(receive))
-            watchers = [disconnect]
+            watchers: list[asyncio.Future[Any]] = [disconnect]
             if self.stop is not None:
                 watchers.append(asyncio.ensure_future(self.stop.wait()))
             try:
