@@ -383,3 +383,82 @@ def test_sessions_are_capped() -> None:
         return count
 
     assert run(main()) == 50
+
+
+def test_fast_sync_handler_events_waiting_in_a_group_run_as_one_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    import podium.queue.engine as engine_module
+
+    hops: list[int] = []
+    original = engine_module.run_chain
+
+    def counting_run_chain(engine: EventEngine, chain: list[Any], post: Any) -> None:
+        hops.append(len(chain))
+        original(engine, chain, post)
+
+    monkeypatch.setattr(engine_module, "run_chain", counting_run_chain)
+    release = threading.Event()
+    order: list[str] = []
+
+    def block(x: str) -> str:
+        release.wait(10)
+        return x
+
+    def record(x: str) -> str:
+        order.append(x)
+        return x
+
+    with gr.Blocks() as demo:
+        a, b = gr.Textbox(), gr.Textbox()
+        a.submit(block, a, b, concurrency_id="shared")
+        b.submit(record, b, a, concurrency_id="shared")
+
+    async def main() -> None:
+        engine = await started(demo)
+        join(engine, 1, ["warm-up"], "w")
+        await drain(engine, "w")  # now its average run time is known (and tiny)
+        join(engine, 0, ["x"], "blocker")
+        for i in range(10):
+            join(engine, 1, [str(i)], f"s{i}")
+        release.set()
+        for i in range(10):
+            msgs = await drain(engine, f"s{i}")
+            assert [m["msg"] for m in msgs][-2:] == ["process_completed", "close_stream"]
+        await drain(engine, "blocker")
+        assert engine.stats()["events"] == 0
+        await engine.stop()
+
+    run(main())
+    assert order == ["warm-up", *[str(i) for i in range(10)]]
+    assert hops == [1, 1, 10]  # warm-up, blocker, then the ten waiting events in one thread hop
+
+
+def test_cancelling_an_event_of_a_chain_before_its_turn_skips_it() -> None:
+    release = threading.Event()
+    order: list[str] = []
+
+    def record(x: str) -> str:
+        if x == "first":
+            release.wait(10)
+        order.append(x)
+        return x
+
+    async def main() -> list[dict[str, Any]]:
+        engine = await started(app(record))
+        join(engine, 0, ["warm"], "w")
+        await drain(engine, "w")
+        engine._plans[0].total_duration = 0.0  # type: ignore[union-attr]  # keep it "fast" whatever the machine
+        join(engine, 0, ["zero"], "z")  # runs alone
+        join(engine, 0, ["first"], "a")
+        second = join(engine, 0, ["second"], "b")
+        await drain(engine, "z")
+        await settle()  # "first" and "second" now run as one chain; "first" is blocked
+        await engine.cancel(second)
+        release.set()
+        msgs = await drain(engine, "b")
+        await drain(engine, "a")
+        await engine.stop()
+        return msgs
+
+    msgs = run(main())
+    assert msgs[-2]["output"] == {} and msgs[-2]["msg"] == "process_completed"
+    assert order == ["warm", "zero", "first"]

@@ -68,7 +68,7 @@ class Invoker:
         """
         mode = plan.mode
         if mode == "sync":
-            return await self.in_thread(_call_sync, plan, data, state_values, ctx, self.files, root_url)
+            return await self.in_thread(call_sync, plan, data, state_values, ctx, self.files, root_url)
         if mode == "async":
             values = await self._prepare(plan, data, state_values)
             args, kwargs = build_call(plan, values, ctx)
@@ -159,7 +159,7 @@ class Invoker:
 # --- functions that run in the thread pool ---------------------------------------------------------
 
 
-def _call_sync(plan: HandlerPlan, data: list[Any], state_values: dict[int, Any], ctx: CallContext,
+def call_sync(plan: HandlerPlan, data: list[Any], state_values: dict[int, Any], ctx: CallContext,
                files: FileContext | None, root_url: str) -> Outputs:
     values = prepare_inputs(plan, data, state_values, files)
     args, kwargs = build_call(plan, values, ctx)

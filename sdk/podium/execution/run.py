@@ -68,6 +68,9 @@ class HandlerPlan:
     postprocess: bool
     inputs_as_dict: bool
     track_tqdm: bool
+    # a plain sync handler without State or Progress: the engine may run several queued events of it in one
+    # thread hop (see podium.queue.chains)
+    chainable: bool = False
     # running average of the run time, for ETAs and `average_duration`
     total_duration: float = 0.0
     runs: int = 0
@@ -108,6 +111,9 @@ def build_plan(block_fn: BlockFunction) -> HandlerPlan:
         mode = "sync"
     injections = _find_injections(fn)
     track_tqdm = any(i.kind == INJECT_PROGRESS and getattr(i.extra, "track_tqdm", False) for i in injections)
+    uses_state = any(isinstance(c, State) for c in [*block_fn.inputs, *block_fn.outputs])
+    chainable = (mode == "sync" and not block_fn.batch and not uses_state
+                 and not any(i.kind == INJECT_PROGRESS for i in injections))
     return HandlerPlan(
         block_fn=block_fn,
         fn=fn,
@@ -122,6 +128,7 @@ def build_plan(block_fn: BlockFunction) -> HandlerPlan:
         postprocess=block_fn.postprocess,
         inputs_as_dict=block_fn.inputs_as_dict,
         track_tqdm=track_tqdm,
+        chainable=chainable,
         name=block_fn.name,
     )
 

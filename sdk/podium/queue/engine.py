@@ -32,6 +32,7 @@ from podium.execution.run import (
 from podium.execution.state import SessionStateStore
 from podium.progress import current_tqdm_progress, install_tqdm_patch, uninstall_tqdm_patch
 from podium.queue import messages
+from podium.queue.chains import chain_length, run_chain, take_chain
 from podium.queue.diff import diff, snapshot
 from podium.queue.errors import EventFailed, InvalidRequest, QueueFull, QueueStopped, UnknownFunction, ValidationFailed
 from podium.queue.groups import ConcurrencyGroup
@@ -307,12 +308,57 @@ class EventEngine:
                 task = self._loop.create_task(self._run_batch(batch))
                 for member in batch:
                     member.task = task
+            elif event.plan.chainable:
+                self._start_chain(group, event)
             else:
                 event.state = RUNNING
                 self._forget_latest(event)
                 event.task = self._loop.create_task(self._run_event(event))
         if started and group.size and group.refresh_handle is None and self._loop is not None:
             group.refresh_handle = self._loop.call_later(self.status_update_interval, self._refresh_ranks, group)
+
+    def _start_chain(self, group: ConcurrencyGroup, first: Event) -> None:
+        """Run a plain sync handler in the pool, taking along queued events of it (see `chains`)."""
+        more = chain_length(group, first.plan.average_duration)
+        chain = take_chain(group, first, more) if more else [first]
+        self._waiting -= len(chain) - 1
+        for event in chain:
+            event.state = RUNNING
+            self._forget_latest(event)
+            if not event.simple_format:
+                event.channel.push(messages.process_starts(event.id, event.plan.average_duration))
+        assert self._executor is not None
+        self._executor.submit(run_chain, self, chain, self._post)
+
+    def _post(self, callback: Callable[..., None], *args: Any) -> None:
+        """Run `callback(*args)` on the engine's loop (from a worker thread)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(callback, *args)
+            except RuntimeError:  # the loop closed meanwhile: nobody is listening any more
+                pass
+
+    def _chain_event_done(self, event: Event, ok: bool, value: Any, duration: float) -> None:
+        plan = event.plan
+        plan.record_duration(duration)
+        if ok:
+            output = messages.output_dict(value, is_generating=False, duration=duration,
+                                          average_duration=plan.average_duration)
+            self._complete(event, messages.process_completed(event.id, output, success=True))
+        else:
+            self._complete_error(event, value)
+        self._events.pop(event.id, None)
+
+    def _chain_done(self, chain: list[Event]) -> None:
+        for event in chain[1:]:
+            self._finish(event, release_slot=False)
+        self._finish(chain[0])
+
+    def _log_sink_for(self, event: Event) -> Callable[[dict[str, Any]], None]:
+        if event.simple_format:
+            return _log_to_server
+        return lambda payload: self._emit_threadsafe(event, messages.log(event.id, payload))
 
     def _take_batch(self, group: ConcurrencyGroup, plan: HandlerPlan) -> list[Event]:
         """Up to `max_batch_size - 1` more waiting events of the same function (removed from the queue)."""
@@ -375,10 +421,7 @@ class EventEngine:
 
     def _enter_event(self, event: Event, ctx: CallContext) -> bool:
         """Set the contextvars a handler reads (call inside the event's own task). True: tqdm is patched."""
-        if event.simple_format:
-            log_sink.set(_log_to_server)
-        else:
-            log_sink.set(lambda payload: self._emit_threadsafe(event, messages.log(event.id, payload)))
+        log_sink.set(self._log_sink_for(event))
         plan = event.plan
         if plan.track_tqdm and ctx.progress_reporter is not None:
             injection = next(i for i in plan.injections if i.kind == "progress")
