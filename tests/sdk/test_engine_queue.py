@@ -462,3 +462,21 @@ def test_cancelling_an_event_of_a_chain_before_its_turn_skips_it() -> None:
     msgs = run(main())
     assert msgs[-2]["output"] == {} and msgs[-2]["msg"] == "process_completed"
     assert order == ["warm", "zero", "first"]
+
+
+def test_an_event_joining_before_the_reader_saw_close_stream_keeps_the_stream_open() -> None:
+    async def main() -> list[dict[str, Any]]:
+        engine = await started(app(lambda x: x))
+        join(engine, 0, ["a"], "s")
+        for _ in range(200):  # wait until "a" finished and its close_stream is buffered
+            await asyncio.sleep(0.005)
+            if engine.stats()["events"] == 0:
+                break
+        join(engine, 0, ["b"], "s")  # joins before the client read that close_stream
+        msgs = await drain(engine, "s")
+        await engine.stop()
+        return msgs
+
+    msgs = run(main())
+    assert [m["output"]["data"] for m in msgs if m["msg"] == "process_completed"] == [["a"], ["b"]]
+    assert [m["msg"] for m in msgs].count("close_stream") == 1 and msgs[-1]["msg"] == "close_stream"

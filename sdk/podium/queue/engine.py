@@ -276,8 +276,18 @@ class EventEngine:
             return None
         session = self._sessions[session_hash] = Session(session_hash, max_messages=10_000)
         if len(self._sessions) > self.max_sessions:
-            self._sessions.popitem(last=False)
+            self._evict_session()
         return session
+
+    def _evict_session(self) -> None:
+        """Drop the least recently used session, preferring one with no pending events and no reader."""
+        for checked, (session_hash, session) in enumerate(self._sessions.items()):
+            if session.is_idle():
+                del self._sessions[session_hash]
+                return
+            if checked >= 100:
+                break
+        self._sessions.popitem(last=False)
 
     def _rank_eta(self, plan: HandlerPlan, group: ConcurrencyGroup, rank: int) -> float | None:
         average = plan.average_duration
@@ -580,8 +590,10 @@ class EventEngine:
                 queued = buffer.messages
                 while queued:
                     message = queued.popleft()
-                    yield message
                     kind = message["msg"]
+                    if kind == "close_stream" and session.pending:
+                        continue  # stale: an event joined after it was queued, so the stream must stay open
+                    yield message
                     if kind == "close_stream" or kind == "unexpected_error":
                         return
                 if not self._running:
