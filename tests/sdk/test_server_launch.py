@@ -442,3 +442,20 @@ def test_show_api_false_hides_the_api_link() -> None:
         assert "api" not in httpx.get(f"http://127.0.0.1:{port}/config").json()["footer_links"]
     finally:
         demo.close(verbose=False)
+
+
+def test_bad_server_port_has_a_clear_error() -> None:
+    for port in ("http", 70000, -1):
+        with pytest.raises(ValueError, match="server_port"):
+            ServerSettings.from_launch_kwargs({"server_port": port}, environ={})
+
+
+def test_fastapi_app_kwargs_warn_instead_of_crashing() -> None:
+    demo = build_app()
+    port = free_port()
+    with pytest.warns(UserWarning, match="docs_url"):
+        demo.launch(prevent_thread_lock=True, server_port=port, quiet=True, app_kwargs={"docs_url": None})
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/config").status_code == 200
+    finally:
+        demo.close(verbose=False)

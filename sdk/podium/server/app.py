@@ -8,6 +8,7 @@ error handlers. `launch()` runs the result with uvicorn; `mount_gradio_app()` mo
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -119,10 +120,23 @@ def create_app(
         middleware=middleware,
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
-        **settings.app_kwargs,
+        **_starlette_kwargs(settings.app_kwargs),
     )
     app.state.podium = ctx
     return app
+
+
+def _starlette_kwargs(app_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The `app_kwargs` Starlette understands (`debug`); FastAPI-only ones (`docs_url`, ...) are ignored."""
+    supported = {"debug"}
+    ignored = sorted(set(app_kwargs) - supported)
+    if ignored:
+        warnings.warn(
+            f"app_kwargs {', '.join(ignored)} are FastAPI options; Podium's server is Starlette and ignores them.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return {k: v for k, v in app_kwargs.items() if k in supported}
 
 
 __all__ = ["build_engine", "build_file_context", "create_app", "resolve_queue_settings"]

@@ -145,7 +145,12 @@ class ServerSettings:
         s.server_name = pick("server_name", env_value("SERVER_NAME", environ)) or DEFAULT_SERVER_NAME
         port = pick("server_port", _env_number("SERVER_PORT", environ, int))
         s.port_explicit = port is not None
-        s.server_port = int(port) if port is not None else DEFAULT_SERVER_PORT
+        try:
+            s.server_port = int(port) if port is not None else DEFAULT_SERVER_PORT
+        except (TypeError, ValueError):
+            raise ValueError(f"server_port must be an integer port number, not {port!r}.") from None
+        if not 0 <= s.server_port <= 65535:
+            raise ValueError(f"server_port must be between 0 and 65535, not {s.server_port}.")
         s.num_ports = int(pick("num_ports", _env_number("NUM_PORTS", environ, int)) or DEFAULT_NUM_PORTS)
         root_path = pick("root_path", env_value("ROOT_PATH", environ)) or ""
         s.root_path = root_path.rstrip("/")

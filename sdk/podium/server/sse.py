@@ -93,8 +93,7 @@ class EventStreamResponse:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
             client_left = disconnect.done() and not disconnect.cancelled()
-            pump_failed = pump.done() and not pump.cancelled() and pump.exception() is not None
-            if not client_left and not pump_failed:
+            if not client_left:
                 with contextlib.suppress(OSError, RuntimeError):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
