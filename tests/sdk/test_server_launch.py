@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -459,3 +460,40 @@ def test_fastapi_app_kwargs_warn_instead_of_crashing() -> None:
         assert httpx.get(f"http://127.0.0.1:{port}/config").status_code == 200
     finally:
         demo.close(verbose=False)
+
+
+def test_close_tells_open_queue_streams_the_server_stopped() -> None:
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+
+        def slow(x: str) -> Iterator[str]:
+            for i in range(500):
+                time.sleep(0.01)
+                yield str(i)
+
+        box.submit(slow, box, box, api_name="slow")
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True)
+    base = f"http://127.0.0.1:{port}"
+    httpx.post(base + "/gradio_api/queue/join", json={"data": ["x"], "fn_index": 0, "session_hash": "stop"})
+    frames: list[bytes] = []
+
+    def listen() -> None:
+        with httpx.stream("GET", base + "/gradio_api/queue/data", params={"session_hash": "stop"}, timeout=10) as r:
+            buffer = b""
+            for chunk in r.iter_raw():
+                buffer += chunk
+                *complete, buffer = buffer.split(b"\n\n")
+                frames.extend(complete)
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    deadline = time.monotonic() + 5
+    while len(frames) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    demo.close(verbose=False)
+    listener.join(5)
+    assert not listener.is_alive()
+    last = json.loads(frames[-1].removeprefix(b"data: "))
+    assert last["msg"] == "unexpected_error" and last["event_id"] is None
+    assert last["message"] == "Server stopped unexpectedly."
