@@ -10,6 +10,7 @@ import importlib.util
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,22 @@ def test_closed_client_refuses_calls(server: Any) -> None:
     client.close()  # idempotent
     with pytest.raises(ClientError, match="closed"):
         client.predict("a", api_name="/greet")
+
+
+def test_the_httpx_path_works_like_the_fast_path(server: Any) -> None:
+    """httpx_kwargs (or cookies, or https) route joins and streams through httpx instead of http.client."""
+    with Client(server.url, download_files=False, httpx_kwargs={"trust_env": False}) as client:
+        assert client._transport.fast is None
+        assert client.predict("A", api_name="/greet") == "Hello, A!"
+        assert list(client.submit(3, api_name="/count")) == ["0", "01", "012"]
+        with pytest.raises(AppError):
+            client.predict("z", api_name="/fail")
+
+
+def test_keep_alive_connections_closed_by_the_server_are_replaced() -> None:
+    app = stub.StubServer(stub.demo_fns())
+    with stub.serve(app, keep_alive=0.2) as url, Client(url) as client:
+        assert client._transport.fast is not None
+        assert client.predict("A", api_name="/greet") == "Hello, A!"
+        time.sleep(0.6)  # the server has closed the idle connections by now
+        assert client.predict("B", api_name="/greet") == "Hello, B!"

@@ -235,15 +235,12 @@ class StubServer:
         except asyncio.CancelledError:
             return
         except StubAppError as exc:
-            self.pending[session].discard(event_id)
             send("process_completed", output={"error": str(exc), "duration": 10, "visible": True, "title": "Error"},
                  success=False, title="Error")
             return
         except Exception:
-            self.pending[session].discard(event_id)
             send("process_completed", output={"error": None}, success=False)
             return
-        self.pending[session].discard(event_id)
         send("process_completed", output={"data": final, "is_generating": False}, success=True)
 
     def _resolve_input(self, value: Any, kind: str) -> Any:
@@ -292,6 +289,8 @@ class StubServer:
                 except asyncio.TimeoutError:
                     message = {"msg": "heartbeat", "event_id": None}
                 yield b"data: " + orjson.dumps(message) + b"\n\n"
+                if message["msg"] == "process_completed":  # pending until its completion is sent, as in Gradio
+                    self.pending[session].discard(message["event_id"])
                 if message["msg"] == "process_completed" and not self.pending[session]:
                     yield b'data: {"msg":"close_stream","event_id":null}\n\n'
                     return
@@ -307,7 +306,6 @@ class StubServer:
         task = self.tasks.get(event_id)
         if task is not None and not task.done():
             task.cancel()
-            self.pending[session].discard(event_id)
             self.queues[session].put_nowait({"msg": "process_completed", "event_id": event_id, "output": {},
                                              "success": True})
         return _json({"success": True})
@@ -359,12 +357,13 @@ async def _iterate(fn: Callable[..., Any], args: list[Any]) -> Any:
 
 
 @contextmanager
-def serve(server: StubServer) -> Iterator[str]:
+def serve(server: StubServer, keep_alive: float = 5.0) -> Iterator[str]:
     """Run `server` with uvicorn in a thread on a free port; yields its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=1, lifespan="off")
+    config = uvicorn.Config(server.app, log_level="warning", timeout_graceful_shutdown=1, lifespan="off",
+                            timeout_keep_alive=keep_alive)
     runner = uvicorn.Server(config)
     thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

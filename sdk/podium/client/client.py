@@ -64,6 +64,7 @@ class Client:
             self._api_url = self.src + (prefix + "/" if prefix else "")
             self._info = _public_info(self._fetch_info())
             self.endpoints = EndpointTable(self.config, self._info)
+            self._transport.enable_fast_path()
         except BaseException:
             self._transport.close()
             raise

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from podium.client.diffs import apply_edits
 from podium.client.errors import AppError, CancelledError, ClientError
 from podium.client.status import ProgressUnit, Status, StatusUpdate
-from podium.client.transport import check_response, json_dumps
+from podium.client.transport import json_dumps, json_loads
 
 if TYPE_CHECKING:
     from podium.client.client import Client
@@ -129,12 +129,9 @@ class Job:
         try:
             data = client._files.upload_inputs(self._data)
             body = {"data": data, "fn_index": self._endpoint.fn_index, "session_hash": self._session_hash}
-            response = client._transport.request(
-                "POST", client._api_url + "queue/join", content=json_dumps(body),
-                headers={"content-type": "application/json", "x-gradio-user": "api"},
-            )
-            check_response(response, f"call {self._endpoint.describe()}")
-            event_id = response.json()["event_id"]
+            answer = client._transport.post_json(client._api_url + "queue/join", json_dumps(body),
+                                                 {"x-gradio-user": "api"}, f"call {self._endpoint.describe()}")
+            event_id = json_loads(answer)["event_id"]
         except BaseException as exc:
             stream.abort_join()
             self._on_failure(exc)

@@ -11,13 +11,10 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from podium.client.errors import ClientError, ServerConnectionError
-from podium.client.transport import Transport, check_response, json_loads
-
-if TYPE_CHECKING:
-    import httpx
+from podium.client.transport import Transport, json_loads
 
 _IDLE_SECONDS = 10.0  # how long an idle reader thread waits for new jobs before it exits
 _MAX_FRUITLESS_STREAMS = 3  # streams in a row that end without a message for a pending job
@@ -52,7 +49,7 @@ class EventStream:
         self._forgotten: set[str] = set()  # cancelled events whose late messages are dropped
         self._joining = 0
         self._reader: threading.Thread | None = None
-        self._response: httpx.Response | None = None
+        self._socket: socket.socket | None = None  # of the open stream, to interrupt it on close()
         self._closed = False
 
     # -- called by jobs ------------------------------------------------------------------------
@@ -141,28 +138,22 @@ class EventStream:
 
     def _read_one_stream(self) -> bool:
         """Read one `queue/data` response to its end; return whether any pending job got a message."""
-        import httpx
-
         delivered = False
-        timeout = httpx.Timeout(None, connect=10.0)
-        with self._transport.stream("GET", self._url, params={"session_hash": self.session_hash},
-                                    timeout=timeout) as response:
-            if not response.is_success:
-                response.read()
-                check_response(response, "open the event stream")
+        url = f"{self._url}?session_hash={self.session_hash}"
+        with self._transport.event_stream(url, "open the event stream") as (chunks, sock):
             with self._lock:
                 if self._closed:
                     return False
-                self._response = response
+                self._socket = sock
             try:
-                for message in _frames(response.iter_bytes()):
+                for message in _frames(chunks):
                     outcome = self._dispatch(message)
                     if outcome == "end":
                         break
                     delivered = delivered or outcome == "delivered"
             finally:
                 with self._lock:
-                    self._response = None
+                    self._socket = None
         return delivered
 
     def _dispatch(self, message: Any) -> str:
@@ -204,14 +195,9 @@ class EventStream:
 
     def _interrupt_stream(self) -> None:
         """With the lock held: wake a reader blocked on the socket (closing alone would not)."""
-        response = self._response
-        if response is None:
-            return
-        stream = response.extensions.get("network_stream")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if isinstance(sock, socket.socket):
+        if self._socket is not None:
             try:
-                sock.shutdown(socket.SHUT_RDWR)
+                self._socket.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from podium.client.errors import (
     ServerConnectionError,
     ValidationError,
 )
+from podium.client.fasthttp import FastHTTP
 
 if TYPE_CHECKING:
     import httpx
@@ -37,6 +39,45 @@ class Transport:
         }
         kwargs.update(httpx_kwargs or {})
         self.http = httpx.Client(headers=headers or {}, **kwargs)
+        self._headers = dict(headers or {})
+        self._httpx_kwargs = httpx_kwargs
+        self.fast: FastHTTP | None = None
+
+    def enable_fast_path(self) -> None:
+        """Use `http.client` for joins and event streams when nothing httpx-specific is needed (after login
+        and config, so that cookies those set are seen)."""
+        if FastHTTP.usable(self.src, self._httpx_kwargs, has_cookies=len(self.http.cookies) > 0):
+            self.fast = FastHTTP(self.src, self._headers, _DEFAULT_TIMEOUT)
+
+    def post_json(self, url: str, body: bytes, headers: dict[str, str], action: str) -> bytes:
+        """POST a JSON body and return the response body; a non-2xx answer raises the fitting ClientError."""
+        if self.fast is not None:
+            status, content = self.fast.post_json(url, body, headers)
+            if not 200 <= status < 300:
+                check_response(_as_httpx_response("POST", url, status, content), action)
+            return content
+        response = self.request("POST", url, content=body, headers={**headers, "content-type": "application/json"})
+        check_response(response, action)
+        return response.content
+
+    @contextmanager
+    def event_stream(self, url: str, action: str) -> Iterator[tuple[Iterator[bytes], socket.socket | None]]:
+        """Open an event stream: yields its byte chunks and its socket (shut it down to interrupt a reader)."""
+        if self.fast is not None:
+            with self.fast.stream_get(url) as (status, chunks, sock):
+                if not 200 <= status < 300:
+                    check_response(_as_httpx_response("GET", url, status, b"".join(chunks)), action)
+                yield chunks, sock
+            return
+        import httpx
+
+        with self.stream("GET", url, timeout=httpx.Timeout(None, connect=10.0)) as response:
+            if not response.is_success:
+                response.read()
+                check_response(response, action)
+            network = response.extensions.get("network_stream")
+            sock = network.get_extra_info("socket") if network is not None else None
+            yield response.iter_bytes(), sock if isinstance(sock, socket.socket) else None
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request; an unreachable server raises `ServerConnectionError` instead of an httpx error."""
@@ -65,7 +106,15 @@ class Transport:
 
     def close(self) -> None:
         """Close every pooled connection (this also ends open streams)."""
+        if self.fast is not None:
+            self.fast.close()
         self.http.close()
+
+
+def _as_httpx_response(method: str, url: str, status: int, content: bytes) -> httpx.Response:
+    import httpx
+
+    return httpx.Response(status, content=content, request=httpx.Request(method, url))
 
 
 def json_dumps(value: Any) -> bytes:
