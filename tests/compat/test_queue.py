@@ -25,6 +25,11 @@ def batch_app(running_apps):
     return running_apps.get("batching")
 
 
+@pytest.fixture(scope="module")
+def quick_app(running_apps):
+    return running_apps.get("api_visibility")
+
+
 def wait_until(condition, timeout=60.0):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -52,6 +57,14 @@ def test_shared_concurrency_id_runs_one_at_a_time(concurrency_app, make_client):
     results = [job.result(timeout=90) for job in jobs]
     assert results == [("first" if i % 2 else "second") + f" {i}" for i in range(6)]
     assert concurrency_app.group_max_active == 1
+
+
+def test_many_quick_jobs_on_one_client_all_complete(quick_app, make_client):
+    """Jobs of one Client share one `queue/data` stream: it may close only when none of them is pending."""
+    for _ in range(10):
+        client = make_client(quick_app)
+        jobs = [client.submit(f"job{i}", api_name="/shout") for i in range(8)]
+        assert [job.result(timeout=60) for job in jobs] == [f"JOB{i}" for i in range(8)]
 
 
 def test_queue_full_raises_queue_error(queue_app, make_client):

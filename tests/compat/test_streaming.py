@@ -116,5 +116,11 @@ def test_cancels_wiring_in_the_config(cancel_app, make_client):
     tick = next(d for d in deps if d["api_name"] == "tick")
     cancellers = [d for d in deps if tick["id"] in d["cancels"]]
     assert len(cancellers) == 1
-    assert cancellers[0]["types"]["cancel"] is True
-    assert cancellers[0]["api_visibility"] == "private"
+    assert cancellers[0]["api_visibility"] == "private"  # fn=None: nothing to call through the API
+
+
+def test_stop_button_is_not_an_endpoint(cancel_app, make_client):
+    """The Stop button's `fn=None` handler must not count as an endpoint, so `tick` is the only one."""
+    client = make_client(cancel_app)
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/tick"}
+    assert client.predict(3) == 2
