@@ -60,9 +60,12 @@ class ServerContext:
         """Start the engine (once). Called by the lifespan, and lazily by routes when the app is mounted."""
         if self._engine_started:
             return
-        self.loop = asyncio.get_running_loop()
-        if self._engine_lock is None:
+        loop = asyncio.get_running_loop()
+        if self._engine_lock is None or self.loop is not loop:
+            # a fresh start (or a new event loop, as test clients make): new loop-bound primitives
             self._engine_lock = asyncio.Lock()
+            self.stopping = asyncio.Event()
+            self.loop = loop
         async with self._engine_lock:
             if not self._engine_started:
                 await self.engine.start()
