@@ -541,3 +541,17 @@ def test_run_bad_bodies(http: httpx.Client) -> None:
     assert http.post("/gradio_api/run/greet", json={"data": "x"}).status_code == 400
     assert http.post("/gradio_api/run/greet", json=[]).status_code == 400
     assert http.post("/gradio_api/run/greet", json={}).status_code == 422
+
+
+def test_oversized_json_body_is_413(base_url: str) -> None:
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            b"POST /gradio_api/queue/join HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 900000000\r\nConnection: close\r\n\r\n{"
+        )
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 413")
+    assert b"/upload" in reply

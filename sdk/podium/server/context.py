@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -181,9 +180,23 @@ class ServerContext:
         )
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 that says what is wrong with it."""
-    body = await request.body()
+MAX_JSON_BODY = 64 * 1024 * 1024  # files travel through /upload; a JSON call body this big is a mistake or abuse
+
+
+async def read_json_object(request: Request, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 (413 when over `limit` bytes) that says what is wrong."""
+    too_large = HTTPError(413, f"The request body is over {limit // (1024 * 1024)} MB; upload files with /upload.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    body = b"".join(chunks)
     if not body:
         raise HTTPError(400, "The request body is empty; send a JSON object.")
     try:
@@ -207,13 +220,4 @@ def _json_type(value: Any) -> str:
     return "a number"
 
 
-def optional_str(body: Mapping[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise HTTPError(400, f"'{key}' must be a string.")
-    return value
-
-
-__all__ = ["ServerContext", "optional_str", "read_json_object"]
+__all__ = ["MAX_JSON_BODY", "ServerContext", "read_json_object"]
