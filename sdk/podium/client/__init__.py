@@ -9,6 +9,7 @@ Importing `podium` does not import this package; import it explicitly. It needs 
 
 from __future__ import annotations
 
+from podium.client.async_client import AsyncClient, AsyncJob
 from podium.client.client import Client
 from podium.client.errors import (
     AppError,
@@ -28,6 +29,8 @@ from podium.client.status import ProgressUnit, Status, StatusUpdate
 __all__ = [
     "AppError",
     "ArgumentError",
+    "AsyncClient",
+    "AsyncJob",
     "AuthenticationError",
     "CancelledError",
     "Client",

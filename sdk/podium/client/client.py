@@ -20,6 +20,7 @@ from podium.client.sse import EventStream
 from podium.client.transport import Transport, check_response, response_detail
 
 _DEFAULT: Any = object()
+_PROTOCOLS = ("sse_v1", "sse_v2", "sse_v2.1", "sse_v3")  # all use queue/join plus one session stream
 _SUBMIT_THREADS = 32  # joins in flight at once for submit(); predict() joins in the caller's thread
 
 
@@ -60,6 +61,8 @@ class Client:
             if auth is not None:
                 self._login(auth)
             self.config: dict[str, Any] = self._fetch_config()
+            self.protocol: str = self.config["protocol"]
+            self._generator_diffs = self.protocol != "sse_v1"  # from sse_v2 on, updates after the first are diffs
             prefix = str(self.config.get("api_prefix") or "").strip("/")
             self._api_url = self.src + (prefix + "/" if prefix else "")
             self._info = _public_info(self._fetch_info())
@@ -201,9 +204,9 @@ class Client:
         if not isinstance(config, dict) or "dependencies" not in config:
             raise ClientError(f"{self.src}config is not an app config; is this a Podium or Gradio app?")
         protocol = config.get("protocol", "ws")
-        if not str(protocol).startswith("sse"):
-            raise ClientError(f"The app at {self.src} speaks protocol {protocol!r}; this client needs an sse "
-                              "protocol (Podium, or Gradio 4 and later).")
+        if protocol not in _PROTOCOLS:
+            raise ClientError(f"The app at {self.src} speaks protocol {protocol!r}; this client needs one of "
+                              f"{', '.join(_PROTOCOLS)} (Podium, or Gradio 4.2 and later).")
         return config
 
     def _fetch_info(self) -> dict[str, Any]:

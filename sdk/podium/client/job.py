@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from podium.client.diffs import apply_edits
@@ -47,6 +48,7 @@ class Job:
         self._processed: dict[int, Any] = {}  # outputs after downloads, by position in _raw_outputs
         self._processed_final: tuple[bool, Any] = (False, None)
         self._process_lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []  # called (condition held) on every change
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -166,11 +168,14 @@ class Job:
                 self._take_partial(message)
             elif kind == "process_completed":
                 self._take_final(message)
+            elif kind == "unexpected_error":
+                self._finish(ClientError(f"The app reported an error: {message.get('message')}"), Status.FINISHED,
+                             success=False)
             else:
                 update = _status_from_message(kind, message)
                 if update is not None:
                     self._status = update
-            self._cond.notify_all()
+            self._changed()
             return self._done
 
     def _on_failure(self, error: BaseException) -> None:
@@ -181,7 +186,7 @@ class Job:
     def _take_partial(self, message: dict[str, Any]) -> None:
         data = (message.get("output") or {}).get("data") or []
         previous = self._raw_outputs[-1] if self._raw_outputs else None
-        if previous is None:
+        if previous is None or not self._client._generator_diffs:
             values = list(data)
         else:  # later updates carry one edit list per output (spec 3.4)
             values = [
@@ -214,7 +219,23 @@ class Job:
         self._error = error
         self._done = True
         self._status = StatusUpdate(code, success=success if success is not None else error is None)
+        self._changed()
+
+    def _changed(self) -> None:
+        """With the condition held: wake threads waiting on the job and tell listeners (AsyncJob)."""
         self._cond.notify_all()
+        for listener in self._listeners:
+            listener()
+
+    def _add_listener(self, listener: Callable[[], None]) -> None:
+        with self._cond:
+            self._listeners.append(listener)
+            listener()  # the caller re-checks the state it may have missed
+
+    def _snapshot(self) -> tuple[int, bool, BaseException | None]:
+        """(outputs received, done, error), read together."""
+        with self._cond:
+            return len(self._raw_outputs), self._done, self._error
 
     # -- turning raw outputs into values (in the caller's thread: downloads happen here) --------
 
