@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from podium.blocks import Blocks
     from podium.components.base import Component
     from podium.dependencies import BlockFunction
+
+logger = logging.getLogger("podium.server")
 
 # Parameters of these types are injected by the server, never sent by clients.
 _INJECTED_ANNOTATIONS = frozenset(
@@ -262,7 +265,10 @@ def build_api_info(blocks: Blocks, *, all_endpoints: bool = False) -> dict[str, 
     for fn in blocks.fns:
         if fn.fn is None or fn.api_visibility not in visible or not isinstance(fn.api_name, str):
             continue
-        named["/" + fn.api_name] = endpoint_info(fn)
+        try:
+            named["/" + fn.api_name] = endpoint_info(fn)
+        except Exception:  # one broken component must not take the whole API description down
+            logger.exception("Leaving /%s out of the API description: describing it failed", fn.api_name)
     return {"named_endpoints": named, "unnamed_endpoints": {}}
 
 

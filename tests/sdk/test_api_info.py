@@ -189,3 +189,16 @@ def test_snippets_are_runnable_python() -> None:
     assert "Client('http://h:1/')" in snippets["python"]
     assert "'\\''" in snippets["bash"]  # the single quote is escaped for the shell
     assert 'client.predict("/go"' in snippets["javascript"]
+
+
+def test_a_broken_component_leaves_only_its_endpoint_out() -> None:
+    class Broken(gr.Textbox):
+        def api_info(self) -> dict[str, Any]:
+            raise RuntimeError("no schema")
+
+    with gr.Blocks() as demo:
+        ok = gr.Textbox()
+        bad = Broken()
+        ok.submit(lambda x: x, ok, ok, api_name="ok")
+        bad.submit(lambda x: x, bad, bad, api_name="bad")
+    assert set(build_api_info(demo)["named_endpoints"]) == {"/ok"}
