@@ -180,3 +180,20 @@ def test_many_threads_iterate_their_own_jobs(client: Client) -> None:
     for t in threads:
         t.join(30)
     assert failures == []
+
+
+def test_result_callbacks_get_the_outputs(client: Client) -> None:
+    got: list[Any] = []
+    done = threading.Event()
+
+    def record(*outputs: Any) -> None:
+        got.append(outputs)
+        done.set()
+
+    client.submit(3, 4, api_name="/multi", result_callbacks=[record])
+    assert done.wait(10)
+    assert got == [(7, 12)]
+    done.clear()
+    client.submit("A", api_name="/greet", result_callbacks=record)
+    assert done.wait(10)
+    assert got[-1] == ("Hello, A!",)

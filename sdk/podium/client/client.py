@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -95,15 +96,32 @@ class Client:
         job._join()
         return job.result()
 
-    def submit(self, *args: Any, api_name: str | None = None, fn_index: int | None = None, **kwargs: Any) -> Job:
-        """Start a call without waiting and return its `Job` (iterate it, or call `result()`)."""
+    def submit(
+        self,
+        *args: Any,
+        api_name: str | None = None,
+        fn_index: int | None = None,
+        result_callbacks: Callable[..., Any] | list[Callable[..., Any]] | None = None,
+        **kwargs: Any,
+    ) -> Job:
+        """Start a call without waiting and return its `Job` (iterate it, or call `result()`).
+
+        `result_callbacks` (one callable or a list) run in a pool thread once the call succeeds, with the
+        outputs as separate arguments, as `gradio_client` does.
+        """
         job = self._new_job(args, kwargs, api_name, fn_index)
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(_SUBMIT_THREADS, thread_name_prefix="podium-client-join")
-            executor = self._executor
+        executor = self._pool()
+        if result_callbacks is not None:
+            callbacks = result_callbacks if isinstance(result_callbacks, list) else [result_callbacks]
+            _call_back_when_done(job, callbacks, executor)
         executor.submit(job._join)
         return job
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(_SUBMIT_THREADS, thread_name_prefix="podium-client")
+            return self._executor
 
     def endpoint(self, api_name: str | None = None, fn_index: int | None = None) -> Endpoint:
         """The endpoint that `predict(api_name=..., fn_index=...)` would call."""
@@ -216,6 +234,27 @@ class Client:
         if not isinstance(info, dict):
             raise ClientError(f"The app's API info at {self._api_url}info is not a JSON object.")
         return info
+
+
+def _call_back_when_done(job: Job, callbacks: list[Callable[..., Any]], executor: ThreadPoolExecutor) -> None:
+    fired = False
+
+    def run() -> None:
+        try:
+            outputs = job.result(0)
+        except Exception:  # noqa: BLE001 - failed jobs get no callback; result() reports the error
+            return
+        arguments = outputs if isinstance(outputs, tuple) else (outputs,)
+        for callback in callbacks:
+            callback(*arguments)
+
+    def on_change() -> None:  # called with the job's condition held, on the reader thread: only schedule
+        nonlocal fired
+        if job._done and not fired:
+            fired = True
+            executor.submit(run)
+
+    job._add_listener(on_change)
 
 
 def _normalize_src(src: str) -> str:

@@ -225,7 +225,10 @@ class Job:
         """With the condition held: wake threads waiting on the job and tell listeners (AsyncJob)."""
         self._cond.notify_all()
         for listener in self._listeners:
-            listener()
+            try:
+                listener()
+            except Exception:  # noqa: BLE001 - a listener must never break the reader thread
+                pass
 
     def _add_listener(self, listener: Callable[[], None]) -> None:
         with self._cond:
