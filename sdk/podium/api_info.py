@@ -280,6 +280,45 @@ def with_code_snippets(info: dict[str, Any], root_url: str) -> dict[str, Any]:
     return {"named_endpoints": named, "unnamed_endpoints": info.get("unnamed_endpoints", {})}
 
 
+def build_openapi(info: dict[str, Any], title: str, version: str) -> dict[str, Any]:
+    """An OpenAPI 3.0 document for the curl-style `/call` routes of every endpoint in `info`."""
+    paths: dict[str, Any] = {}
+    for api_name, endpoint in info["named_endpoints"].items():
+        name = api_name.lstrip("/")
+        items = [p["type"] for p in endpoint["parameters"]]
+        data_schema: dict[str, Any] = {"type": "array", "minItems": len(items), "maxItems": len(items)}
+        if items:
+            data_schema["items"] = {"anyOf": items} if len(items) > 1 else items[0]
+        paths[f"/gradio_api/call/{name}"] = {
+            "post": {
+                "operationId": f"call_{name}",
+                "summary": endpoint.get("description") or f"Start a call of {api_name}",
+                "description": "Parameters, in order: "
+                + (", ".join(p["parameter_name"] for p in endpoint["parameters"]) or "none")
+                + f". Read the result from GET /gradio_api/call/{name}/{{event_id}}.",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["data"],
+                        "properties": {"data": data_schema, "session_hash": {"type": "string"}},
+                    }}},
+                },
+                "responses": {"200": {"description": "The call's event id.", "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {"event_id": {"type": "string"}}}}}}},
+            }
+        }
+        paths[f"/gradio_api/call/{name}/{{event_id}}"] = {
+            "get": {
+                "operationId": f"result_{name}",
+                "summary": f"Stream the result of a {api_name} call (events: generating, complete, error)",
+                "parameters": [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "Server-sent events.", "content": {"text/event-stream": {
+                    "schema": {"type": "string"}}}}},
+            }
+        }
+    return {"openapi": "3.0.3", "info": {"title": title, "version": version}, "paths": paths}
+
+
 # --- code snippets ---------------------------------------------------------------------------------
 
 
@@ -341,6 +380,7 @@ def _shell_quote_body(text: str) -> str:
 __all__ = [
     "SchemaError",
     "build_api_info",
+    "build_openapi",
     "code_snippets",
     "endpoint_info",
     "function_params",

@@ -30,6 +30,7 @@ PROTECTED = [
     ("GET", "/gradio_api/upload_progress?upload_id=x"),
     ("GET", "/gradio_api/file=/etc/hostname"),
     ("GET", "/gradio_api/login_check"),
+    ("GET", "/gradio_api/openapi.json"),
 ]
 OPEN = [
     ("GET", "/gradio_api/app_id"),

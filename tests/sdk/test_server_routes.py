@@ -317,3 +317,14 @@ def test_an_internal_error_is_a_bare_json_500(caplog: pytest.LogCaptureFixture) 
     assert response.json() == {"detail": "Internal server error"}
     assert "secret internals" not in response.text
     assert any("secret internals" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+def test_openapi_lists_the_call_routes(http: httpx.Client) -> None:
+    document = http.get("/gradio_api/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {
+        "/gradio_api/call/greet", "/gradio_api/call/greet/{event_id}",
+        "/gradio_api/call/counted", "/gradio_api/call/counted/{event_id}",
+    }
+    body = document["paths"]["/gradio_api/call/greet"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["properties"]["data"]["items"] == {"type": "string"}

@@ -49,6 +49,13 @@ def config_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
 
         return JSONResponse(with_code_snippets(api_info(False), ctx.root_url(request)))
 
+    async def openapi(request: Request) -> Response:
+        ctx.auth.require(request)
+        from podium.api_info import build_openapi
+        from podium.blocks import PROTOCOL_VERSION
+
+        return JSONResponse(build_openapi(api_info(False), ctx.blocks.title or "Podium app", PROTOCOL_VERSION))
+
     async def app_id(request: Request) -> Response:
         return JSONResponse({"app_id": ctx.blocks.app_id})
 
@@ -83,6 +90,7 @@ def config_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
         Route("/config/", config, methods=["GET"]),
         Route(f"{api_prefix}/info", info, methods=["GET"]),
         Route(f"{api_prefix}/info/", info, methods=["GET"]),
+        Route(f"{api_prefix}/openapi.json", openapi, methods=["GET"]),
         Route(f"{api_prefix}/app_id", app_id, methods=["GET"]),
         Route(f"{api_prefix}/app_id/", app_id, methods=["GET"]),
         Route(f"{api_prefix}/startup-events", startup_events, methods=["GET"]),
