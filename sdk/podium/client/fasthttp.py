@@ -9,6 +9,7 @@ without cookies or custom httpx options use it (see `FastHTTP.usable`); everythi
 from __future__ import annotations
 
 import http.client
+import select
 import socket
 import threading
 import urllib.parse
@@ -66,13 +67,20 @@ class FastHTTP:
     @contextmanager
     def stream_get(self, url: str) -> Iterator[tuple[int, Iterator[bytes], socket.socket | None]]:
         """GET `url` as a stream: yields (status, chunks, socket); the socket lets another thread interrupt it."""
-        conn, _ = self._acquire()
-        try:
-            conn.request("GET", self._path(url), headers={**self._headers, "accept": "text/event-stream"})
-            response = conn.getresponse()
-        except OSError as exc:
-            conn.close()
-            raise self._unreachable(exc) from exc
+        headers = {**self._headers, "accept": "text/event-stream"}
+        for attempt in (0, 1):
+            conn, reused = self._acquire()
+            try:
+                conn.request("GET", self._path(url), headers=headers)
+                response = conn.getresponse()
+                break
+            except _STALE_ERRORS as exc:
+                conn.close()
+                if not (reused and attempt == 0):
+                    raise self._unreachable(exc) from exc
+            except OSError as exc:
+                conn.close()
+                raise self._unreachable(exc) from exc
         if conn.sock is not None:
             conn.sock.settimeout(None)  # an event stream may stay quiet for long
         finished = False
@@ -111,9 +119,15 @@ class FastHTTP:
         return self._base_path + "/" + url[len(self._src):]
 
     def _acquire(self) -> tuple[http.client.HTTPConnection, bool]:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop(), True
+        """An idle connection the server has not closed, else a new one; and whether it was reused."""
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                conn = self._idle.pop()
+            if conn.sock is not None and not _readable(conn.sock):
+                return conn, True
+            conn.close()  # readable while idle means the server closed it (or sent junk)
         return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout), False
 
     def _release(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
@@ -127,3 +141,13 @@ class FastHTTP:
         return ServerConnectionError(
             f"Could not reach the app at {self._src} ({type(exc).__name__}: {exc}). Is it running?"
         )
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether an idle socket has something to read now (for an idle keep-alive socket: it was closed)."""
+    if hasattr(select, "poll"):  # poll has no FD_SETSIZE limit, unlike select
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
