@@ -97,3 +97,18 @@ def test_importing_podium_does_not_import_the_client() -> None:
     code = "import sys, podium.client; print('httpx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.split() == ["False"]  # httpx loads when a Client is created
+
+
+def test_a_malformed_update_fails_only_its_job() -> None:
+    from types import SimpleNamespace
+
+    from podium.client import ClientError, Job
+
+    endpoint = _table([{"id": 0, "inputs": [1], "outputs": [1], "api_name": "a", "backend_fn": True}]).find()
+    client: Any = SimpleNamespace(_generator_diffs=True)
+    stream: Any = SimpleNamespace(session_hash="s")
+    job = Job(client, endpoint, ["x"], stream)
+    assert job._on_message({"msg": "process_generating", "output": {"data": ["ab"]}}) is False
+    assert job._on_message({"msg": "process_generating", "output": {"data": [[["delete", [5], None]]]}}) is True
+    with pytest.raises(ClientError, match="streamed update"):
+        job.result(0)

@@ -133,7 +133,9 @@ class Job:
             body = {"data": data, "fn_index": self._endpoint.fn_index, "session_hash": self._session_hash}
             answer = client._transport.post_json(client._api_url + "queue/join", json_dumps(body),
                                                  {"x-gradio-user": "api"}, f"call {self._endpoint.describe()}")
-            event_id = json_loads(answer)["event_id"]
+            event_id = json_loads(answer).get("event_id")
+            if not isinstance(event_id, str):
+                raise ClientError(f"The app answered the join without an event_id: {answer[:200]!r}.")
         except BaseException as exc:
             stream.abort_join()
             self._on_failure(exc)
@@ -165,7 +167,11 @@ class Job:
             if self._done:
                 return True
             if kind in ("process_generating", "process_streaming"):
-                self._take_partial(message)
+                try:
+                    self._take_partial(message)
+                except (ValueError, TypeError, KeyError, IndexError) as exc:  # a malformed update fails this job only
+                    self._finish(ClientError(f"Could not apply the app's streamed update ({exc})."), Status.FINISHED,
+                                 success=False)
             elif kind == "process_completed":
                 self._take_final(message)
             elif kind == "unexpected_error":
