@@ -279,3 +279,96 @@ def test_file_input_not_uploaded_is_refused(http: httpx.Client) -> None:
     assert response.status_code == 500
     assert "root:" not in response.text
     assert os.path.exists("/etc/passwd")
+
+
+# --- file=https://... (outputs that are URLs) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:1/secret",
+        "http://localhost/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+        "http://user:pw@example.com/",
+        "ftp://example.com/file",
+        "https://no-such-host.invalid/x.png",
+    ],
+)
+def test_url_files_to_private_or_bad_hosts_are_refused(http: httpx.Client, url: str) -> None:
+    response = http.get("/gradio_api/file=" + url)
+    assert response.status_code == 403, url
+    assert response.json()["detail"].startswith("File not allowed")
+
+
+@pytest.fixture
+def upstream_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """A local HTTP server standing in for a public host (the private-address check is relaxed for it)."""
+    import functools
+    import http.server
+    import threading
+
+    from podium.server import url_proxy
+
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG data")
+    (tmp_path / "page.html").write_text("<script>alert(1)</script>")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(url_proxy, "is_public_address", lambda address: address == "127.0.0.1")
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_url_file_is_fetched_and_streamed(http: httpx.Client, upstream_url: str) -> None:
+    response = http.get(f"/gradio_api/file={upstream_url}/pic.png")
+    assert response.status_code == 200
+    assert response.content == b"\x89PNG data"
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_url_file_that_is_a_page_is_a_download(http: httpx.Client, upstream_url: str) -> None:
+    response = http.get(f"/gradio_api/file={upstream_url}/page.html")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"].startswith("attachment")
+
+
+def test_url_file_missing_upstream_is_404(http: httpx.Client, upstream_url: str) -> None:
+    assert http.get(f"/gradio_api/file={upstream_url}/missing.png").status_code == 404
+
+
+def test_url_redirects_are_checked_again(
+    http: httpx.Client, upstream_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from podium.server import url_proxy
+
+    (tmp_path / "sub").mkdir()
+    checks: list[str] = []
+
+    def only_the_first_hop(address: str) -> bool:
+        checks.append(address)
+        return len(checks) == 1
+
+    monkeypatch.setattr(url_proxy, "is_public_address", only_the_first_hop)
+    response = http.get(f"/gradio_api/file={upstream_url}/sub")  # answered with a redirect to /sub/
+    assert response.status_code == 403
+    assert len(checks) == 2
+
+
+def test_is_public_address() -> None:
+    from podium.server.url_proxy import is_public_address
+
+    assert is_public_address("8.8.8.8")
+    assert is_public_address("2606:4700:4700::1111")
+    for private in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.0.1", "169.254.1.1", "::1", "fe80::1",
+                    "::ffff:10.0.0.1", "0.0.0.0", "224.0.0.1", "100.64.0.1", "not an ip"):
+        assert not is_public_address(private), private

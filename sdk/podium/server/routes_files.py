@@ -17,6 +17,7 @@ from podium.server.context import ServerContext
 from podium.server.multipart import MalformedUpload, MultipartReader, multipart_boundary
 from podium.server.responses import HTTPError, JSONResponse, error_response
 from podium.server.sse import EventStreamResponse, data_frame
+from podium.server.url_proxy import is_url, proxy_url
 
 UPLOAD_WAIT_SECONDS = 3.0  # how long upload_progress waits for an upload_id to appear (as Gradio)
 _MAX_TRACKED_UPLOADS = 1000
@@ -130,6 +131,8 @@ def file_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
 
         ctx.auth.require(request)
         requested = request.path_params["path"]
+        if is_url(requested):
+            return await proxy_url(requested)
         try:
             path, inline_allowed = await asyncio.to_thread(ctx.files.policy.resolve_served, requested)
             return await asyncio.to_thread(file_response, path, inline_allowed, request.headers)
