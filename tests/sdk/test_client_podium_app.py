@@ -117,3 +117,19 @@ def test_cancel_a_running_generator(client: Client) -> None:
 def test_concurrent_calls(client: Client) -> None:
     jobs = [client.submit(str(i), api_name="/greet") for i in range(200)]
     assert [job.result(timeout=30) for job in jobs] == [f"Hello, {i}!" for i in range(200)]
+
+
+def test_stopping_the_app_fails_running_jobs() -> None:
+    from podium.client import ClientError
+
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        gr.Button().click(slow, box, box, api_name="slow")
+    demo.launch(prevent_thread_lock=True, server_port=0, quiet=True)
+    assert demo.local_url is not None
+    with Client(demo.local_url) as client:
+        job = client.submit("x", api_name="/slow")
+        assert next(job) == "x"
+        demo.close()
+        with pytest.raises(ClientError):  # "Server stopped unexpectedly." or a dropped connection
+            job.result(timeout=15)

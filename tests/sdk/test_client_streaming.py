@@ -197,3 +197,18 @@ def test_result_callbacks_get_the_outputs(client: Client) -> None:
     client.submit("A", api_name="/greet", result_callbacks=record)
     assert done.wait(10)
     assert got[-1] == ("Hello, A!",)
+
+
+def test_a_server_going_away_fails_pending_jobs_with_a_connection_error() -> None:
+    from podium.client import ServerConnectionError
+
+    running = stub.serve(stub.StubServer(stub.demo_fns()))
+    url = running.__enter__()
+    with Client(url) as client:
+        job = client.submit("x", api_name="/slow")
+        wait_until(lambda: job.status().code == Status.PROCESSING)
+        running.__exit__(None, None, None)
+        with pytest.raises(ServerConnectionError, match="Lost the connection"):
+            job.result(timeout=10)
+        with pytest.raises(ServerConnectionError, match="Could not reach"):
+            client.predict("a", api_name="/greet")
