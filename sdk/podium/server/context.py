@@ -49,6 +49,7 @@ class ServerContext:
         self._engine_started = False
         self._engine_lock: asyncio.Lock | None = None
         self._config: dict[str, Any] | None = None
+        self._api_info: dict[bool, dict[str, Any]] = {}
         self.startup_events_fired = False
         self.loop: asyncio.AbstractEventLoop | None = None  # the loop serving this app, once started
         self._janitor: asyncio.Future[None] | None = None
@@ -111,6 +112,15 @@ class ServerContext:
                 config["footer_links"] = [link for link in config.get("footer_links", []) if link != "api"]
             self._config = config
         return self._config
+
+    def api_info(self, *, all_endpoints: bool = False) -> dict[str, Any]:
+        """The /info document (built once per flavour) without the per-request code snippets."""
+        cached = self._api_info.get(all_endpoints)
+        if cached is None:
+            from podium.api_info import build_api_info
+
+            cached = self._api_info[all_endpoints] = build_api_info(self.blocks, all_endpoints=all_endpoints)
+        return cached
 
     def config_for(self, request: Request) -> dict[str, Any]:
         config = dict(self.base_config())

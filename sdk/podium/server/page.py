@@ -87,9 +87,7 @@ def render_app_page(ctx: ServerContext, config: dict[str, Any]) -> str:
         if "value" in props and component.get("type") not in ("button",):
             parts.append(_value_preview(props.get("value")))
         parts.append("</div>\n")
-    from podium.api_info import build_api_info
-
-    endpoints = build_api_info(ctx.blocks)["named_endpoints"] if ctx.settings.show_api else {}
+    endpoints = ctx.api_info()["named_endpoints"] if ctx.settings.show_api else {}
     if endpoints:
         parts.append("<h2>API</h2>\n")
         for name, endpoint in endpoints.items():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -26,16 +25,6 @@ _ROBOTS = "User-agent: *\nDisallow: \n"
 
 
 def config_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
-    api_info_cache: dict[bool, dict[str, Any]] = {}
-
-    def api_info(all_endpoints: bool) -> dict[str, Any]:
-        cached = api_info_cache.get(all_endpoints)
-        if cached is None:
-            from podium.api_info import build_api_info
-
-            cached = api_info_cache[all_endpoints] = build_api_info(ctx.blocks, all_endpoints=all_endpoints)
-        return cached
-
     async def config(request: Request) -> Response:
         ctx.auth.require(request)
         return JSONResponse(ctx.config_for(request))
@@ -44,17 +33,17 @@ def config_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
         ctx.auth.require(request)
         all_endpoints = request.query_params.get("all_endpoints", "").lower() in ("true", "1", "yes")
         if all_endpoints:
-            return JSONResponse(api_info(True))
+            return JSONResponse(ctx.api_info(all_endpoints=True))
         from podium.api_info import with_code_snippets
 
-        return JSONResponse(with_code_snippets(api_info(False), ctx.root_url(request)))
+        return JSONResponse(with_code_snippets(ctx.api_info(), ctx.root_url(request)))
 
     async def openapi(request: Request) -> Response:
         ctx.auth.require(request)
         from podium.api_info import build_openapi
         from podium.blocks import PROTOCOL_VERSION
 
-        return JSONResponse(build_openapi(api_info(False), ctx.blocks.title or "Podium app", PROTOCOL_VERSION))
+        return JSONResponse(build_openapi(ctx.api_info(), ctx.blocks.title or "Podium app", PROTOCOL_VERSION))
 
     async def app_id(request: Request) -> Response:
         return JSONResponse({"app_id": ctx.blocks.app_id})
