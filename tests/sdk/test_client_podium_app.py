@@ -38,6 +38,12 @@ def fail(x: str) -> str:
     raise gr.Error("custom failure: " + x)
 
 
+def noisy(x: str) -> str:
+    gr.Info("starting " + x)
+    gr.Warning("almost done")
+    return x.upper()
+
+
 def slow(x: str) -> Iterator[str]:
     yield x
     time.sleep(10)
@@ -59,6 +65,7 @@ def app_url() -> Iterator[str]:
         button.click(counter, [name, state], [out, state], api_name="counter")
         button.click(fail, name, out, api_name="fail")
         button.click(slow, name, out, api_name="slow")
+        button.click(noisy, name, out, api_name="noisy")
         button.click(lambda path: path, upload, download, api_name="echo_file")
     demo.launch(prevent_thread_lock=True, server_port=0, quiet=True)
     assert demo.local_url is not None
@@ -88,6 +95,12 @@ def test_generator_outputs_and_status(client: Client) -> None:
     assert list(job) == ["0", "01", "012", "0123"]
     assert job.result() == "0123"
     assert job.status().code == Status.FINISHED
+
+
+def test_info_and_warning_messages_are_kept(client: Client) -> None:
+    job = client.submit("a", api_name="/noisy")
+    assert job.result(timeout=10) == "A"
+    assert job.logs() == [("starting a", "info"), ("almost done", "warning")]
 
 
 def test_app_error_and_unknown_endpoint(client: Client) -> None:

@@ -112,3 +112,27 @@ def test_a_malformed_update_fails_only_its_job() -> None:
     assert job._on_message({"msg": "process_generating", "output": {"data": [[["delete", [5], None]]]}}) is True
     with pytest.raises(ClientError, match="streamed update"):
         job.result(0)
+
+
+def test_status_messages_update_the_job() -> None:
+    from types import SimpleNamespace
+
+    from podium.client import Job, ProgressUnit, Status
+
+    endpoint = _table([{"id": 0, "inputs": [1], "outputs": [1], "api_name": "a", "backend_fn": True}]).find()
+    files = SimpleNamespace(download_outputs=lambda value: value)
+    client: Any = SimpleNamespace(_generator_diffs=True, _files=files)
+    job = Job(client, endpoint, ["x"], SimpleNamespace(session_hash="s"))  # type: ignore[arg-type]
+    job._on_message({"msg": "estimation", "rank": 2, "queue_size": 5, "rank_eta": 1.5})
+    assert (job.status().code, job.status().rank, job.status().queue_size, job.status().eta) == (
+        Status.IN_QUEUE, 2, 5, 1.5)
+    job._on_message({"msg": "process_starts", "eta": 0.2})
+    assert job.status().code == Status.PROCESSING and job.status().eta == 0.2
+    job._on_message({"msg": "progress", "progress_data": [
+        {"index": 1, "length": 3, "unit": "steps", "progress": None, "desc": "counting"}]})
+    assert job.status().progress_data == [ProgressUnit(1, 3, "steps", None, "counting")]
+    job._on_message({"msg": "log", "log": "hi", "level": "warning"})
+    assert job.status().log == ("hi", "warning") and job.logs() == [("hi", "warning")]
+    job._on_message({"msg": "some_future_message", "x": 1})  # unknown types are ignored
+    assert job._on_message({"msg": "process_completed", "output": {"data": ["done"]}, "success": True})
+    assert job.result() == "done" and job.status().code == Status.FINISHED

@@ -65,6 +65,10 @@ class AsyncJob:
             return await asyncio.to_thread(self._job.result, 0)
         return self._job.result(0)
 
+    def logs(self) -> list[tuple[str, str]]:
+        """Every `(message, level)` the app sent with `gr.Info` / `gr.Warning` so far."""
+        return self._job.logs()
+
     async def outputs(self) -> list[Any]:
         """Every output received so far (see `Job.outputs`)."""
         if self._downloads:

@@ -49,6 +49,7 @@ class Job:
         self._processed_final: tuple[bool, Any] = (False, None)
         self._process_lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []  # called (condition held) on every change
+        self._logs: list[tuple[str, str]] = []
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -85,6 +86,11 @@ class Job:
         with self._cond:
             count = len(self._raw_outputs)
         return [self._output_at(i) for i in range(count)]
+
+    def logs(self) -> list[tuple[str, str]]:
+        """Every `(message, level)` the app sent with `gr.Info` / `gr.Warning` / `gr.Success` so far."""
+        with self._cond:
+            return list(self._logs)
 
     def cancel(self) -> bool:
         """Cancel the job: the server drops it from the queue or stops its generator.
@@ -181,6 +187,8 @@ class Job:
                 update = _status_from_message(kind, message)
                 if update is not None:
                     self._status = update
+                    if update.log is not None:
+                        self._logs.append(update.log)
             self._changed()
             return self._done
 
