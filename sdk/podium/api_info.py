@@ -186,18 +186,18 @@ def _is_injected(param: inspect.Parameter) -> bool:
 
 
 def _component_default(component: Component) -> tuple[bool, Any]:
-    """Whether the component's initial value counts as a parameter default, and that value."""
+    """Whether the component's initial value counts as a parameter default, and that value.
+
+    As in Gradio, an initial value is a default unless it is None; a component left empty by the user
+    counts as having none (Podium stores an empty Textbox as "" where Gradio stores None).
+    """
     value = getattr(component, "value", None)
     if value is None or getattr(component, "load_fn", None) is not None:
         return False, None
     explicit = getattr(component, "_explicit_props", {}) or {}
     if explicit.get("value") is not None:
         return True, value
-    try:
-        empty = component.empty_value()
-    except Exception:  # noqa: BLE001 - a component's helper failing must not break /info
-        empty = None
-    return (False, None) if value == empty else (True, value)
+    return (False, None) if value == "" else (True, value)
 
 
 def _label(component: Component, fallback: str) -> str:

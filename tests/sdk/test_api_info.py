@@ -202,3 +202,16 @@ def test_a_broken_component_leaves_only_its_endpoint_out() -> None:
         ok.submit(lambda x: x, ok, ok, api_name="ok")
         bad.submit(lambda x: x, bad, bad, api_name="bad")
     assert set(build_api_info(demo)["named_endpoints"]) == {"/ok"}
+
+
+def test_defaults_follow_gradio() -> None:
+    with gr.Blocks() as demo:
+        text = gr.Textbox()
+        slider = gr.Slider(0, 10)
+        check = gr.Checkbox()
+        number = gr.Number()
+        text.submit(lambda *a: a[0], [text, slider, check, number], text)
+    params = endpoint_info(demo.fns[0])["parameters"]
+    assert [(p["parameter_has_default"], p["parameter_default"]) for p in params] == [
+        (False, None), (True, 0), (True, False), (False, None)
+    ]

@@ -72,9 +72,11 @@ def render_app_page(ctx: ServerContext, config: dict[str, Any]) -> str:
     """The page for a visitor who may see the app."""
     title = config.get("title") or "Podium"
     parts = [f"<h1>{_e(title)}</h1>\n<h2>Components</h2>\n"]
+    from podium.components.base import Component
+
     for component in config.get("components", []):
-        if component.get("type") == "blocks":
-            continue
+        if not isinstance(ctx.blocks.blocks.get(component.get("id", -1)), Component):
+            continue  # the app itself and layout containers
         props = component.get("props", {})
         if props.get("visible") is False or component.get("type") == "state":
             continue
