@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -158,18 +159,22 @@ class Connection:
             await self.close()
             raise
 
-    async def sse(self, path: str, is_done: Callable[[SSEEvent], bool]) -> tuple[int, list[SSEEvent], bool]:
+    async def sse(
+        self, path: str, is_done: Callable[[SSEEvent], bool], linger_s: float = 0.02
+    ) -> tuple[int, list[SSEEvent], float | None]:
         """GET an event stream; stop once `is_done(event)` is true, then drain the stream's end.
 
-        Returns (status, events up to and including the done one, whether a done event came).
-        The stream's tail (e.g. Gradio's `close_stream`) is read so the connection can be reused; if the
-        server keeps the stream open after the done event, the connection is closed instead.
+        Returns (status, events up to and including the done one, time.perf_counter() when the done event
+        arrived or None). The stream's tail (e.g. `close_stream`) is read so the connection can be reused;
+        if the stream has not ended `linger_s` after the done event, the connection is closed instead
+        (a server may hold a session's stream open for the session's next event).
         """
         try:
             status, _headers, reader = await self._start("GET", path, None, "text/event-stream")
             events: list[SSEEvent] = []
             buf = b""
             found = False
+            done_at: float | None = None
             while not reader.done and not found:
                 buf += await reader.read_some()
                 buf = buf.replace(b"\r\n", b"\n")
@@ -180,12 +185,14 @@ class Connection:
                         continue
                     events.append(event)
                     found = is_done(event)
+            if found:
+                done_at = time.perf_counter()
             if found and not reader.done:
                 try:
-                    await asyncio.wait_for(reader.read_all(), timeout=0.5)
+                    await asyncio.wait_for(reader.read_all(), timeout=linger_s)
                 except asyncio.TimeoutError:
                     await self.close()  # the server holds the stream open: start afresh next time
-            return status, events, found
+            return status, events, done_at
         except BaseException:
             await self.close()
             raise

@@ -4,6 +4,9 @@ Two wire paths, both from `shared/specs/gradio-wire-protocol.md`:
 - REST (section 4): `POST /gradio_api/call/<api>`, then `GET /gradio_api/call/<api>/{event_id}` until `complete`;
 - queue (section 3, what gradio_client and the JS client use): `POST /gradio_api/queue/join`, then
   `GET /gradio_api/queue/data?session_hash=...` until this event's `process_completed`.
+Latency runs from the first byte sent to the final event's arrival. A stream that has not ended 20 ms after
+its final event is dropped and the next call opens a new connection (Podium holds a session's stream open
+briefly for the session's next event), so each queue call uses a fresh session.
 A call counts as an error on a non-2xx status, a missing final event, a wrong answer, or a timeout.
 """
 
@@ -24,29 +27,34 @@ NAME = "World"
 EXPECTED = "Hello, World!"
 CALL_TIMEOUT_S = 30.0
 
-Call = Callable[[Connection, str], Awaitable[bool]]
+# A call returns time.perf_counter() when the right final answer arrived, or None for a wrong or missing one.
+Call = Callable[[Connection], Awaitable[float | None]]
 
 
 def rest_call_factory(api_name: str) -> Call:
     """A REST call of endpoint `api_name`: True when the `complete` event carries the expected answer."""
 
-    async def rest_call(conn: Connection, _session: str) -> bool:
+    async def rest_call(conn: Connection) -> float | None:
         resp = await conn.request("POST", f"/gradio_api/call/{api_name}", {"data": [NAME]})
         if resp.status != 200:
-            return False
+            return None
         event_id = json.loads(resp.body)["event_id"]
-        status, events, found = await conn.sse(
+        status, events, done_at = await conn.sse(
             f"/gradio_api/call/{api_name}/{event_id}", lambda e: e.event in ("complete", "error")
         )
-        return status == 200 and found and events[-1].event == "complete" and json.loads(events[-1].data) == [EXPECTED]
+        if status != 200 or done_at is None or events[-1].event != "complete":
+            return None
+        return done_at if json.loads(events[-1].data) == [EXPECTED] else None
 
     return rest_call
 
 
 def queue_call_factory(fn_index: int, trigger_id: int | None) -> Call:
-    """A queue/join + queue/data call for dependency `fn_index` (one session per simulated client)."""
+    """A queue/join + queue/data call for dependency `fn_index`, in a fresh session."""
 
-    async def queue_call(conn: Connection, session: str) -> bool:
+    async def queue_call(conn: Connection) -> float | None:
+        # A fresh session per call: dropping a lingering stream then cannot cancel the session's next event.
+        session = uuid.uuid4().hex
         body = {
             "data": [NAME],
             "fn_index": fn_index,
@@ -56,18 +64,19 @@ def queue_call_factory(fn_index: int, trigger_id: int | None) -> Call:
         }
         resp = await conn.request("POST", "/gradio_api/queue/join", body)
         if resp.status != 200:
-            return False
+            return None
         event_id = json.loads(resp.body)["event_id"]
 
         def is_done(event: SSEEvent) -> bool:
             msg = json.loads(event.data) if event.data else {}
             return isinstance(msg, dict) and msg.get("event_id") == event_id and msg.get("msg") == "process_completed"
 
-        status, events, found = await conn.sse(f"/gradio_api/queue/data?session_hash={session}", is_done)
-        if status != 200 or not found:
-            return False
+        status, events, done_at = await conn.sse(f"/gradio_api/queue/data?session_hash={session}", is_done)
+        if status != 200 or done_at is None:
+            return None
         final = json.loads(events[-1].data)
-        return bool(final.get("success")) and final.get("output", {}).get("data") == [EXPECTED]
+        ok = bool(final.get("success")) and final.get("output", {}).get("data") == [EXPECTED]
+        return done_at if ok else None
 
     return queue_call
 
@@ -104,10 +113,10 @@ class RunStats:
         return self.ok / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
-async def _one(call: Call, conn: Connection, session: str, stats: RunStats) -> None:
+async def _one(call: Call, conn: Connection, stats: RunStats) -> None:
     start = time.perf_counter()
     try:
-        ok = await asyncio.wait_for(call(conn, session), CALL_TIMEOUT_S)
+        done_at = await asyncio.wait_for(call(conn), CALL_TIMEOUT_S)
     except asyncio.TimeoutError:
         stats.add_error("timeout")
         await conn.close()
@@ -116,8 +125,8 @@ async def _one(call: Call, conn: Connection, session: str, stats: RunStats) -> N
         stats.add_error(type(exc).__name__)
         await conn.close()
         return
-    if ok:
-        stats.latencies_s.append(time.perf_counter() - start)
+    if done_at is not None:
+        stats.latencies_s.append(done_at - start)  # to the final answer, not to the stream's end
     else:
         stats.add_error("bad response")
 
@@ -125,14 +134,13 @@ async def _one(call: Call, conn: Connection, session: str, stats: RunStats) -> N
 async def sequential(port: int, call: Call, count: int, max_seconds: float) -> RunStats:
     """One client, one keep-alive connection, `count` calls back to back (stops early at `max_seconds`)."""
     conn = Connection("127.0.0.1", port)
-    session = uuid.uuid4().hex
     stats = RunStats()
     cpu0, start = time.process_time(), time.perf_counter()
     deadline = start + max_seconds
     for _ in range(count):
         if time.perf_counter() > deadline:
             break
-        await _one(call, conn, session, stats)
+        await _one(call, conn, stats)
     stats.elapsed_s = time.perf_counter() - start
     stats.client_cpu_s = time.process_time() - cpu0
     await conn.close()
@@ -151,9 +159,8 @@ async def concurrent(port: int, call: Call, clients: int, duration_s: float) -> 
 
     async def client() -> None:
         conn = Connection("127.0.0.1", port)
-        session = uuid.uuid4().hex
         while time.perf_counter() < deadline:
-            await _one(call, conn, session, stats)
+            await _one(call, conn, stats)
         await conn.close()
 
     cpu0 = time.process_time()

@@ -33,7 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "load" / "apps" / "echo.py"
 SERVER_CPUS = {0}
 CLIENT_CPUS = {1}
-GRADIO_CLIENT_FLOOR_NOTE = "gradio_client polls its job every 50 ms, so ~75 ms is its floor against any server"
+GRADIO_CLIENT_FLOOR_NOTE = (
+    "gradio_client's reader sleeps 50 ms whenever an event's message queue is empty, so its latency moves in"
+    " ~50 ms steps: that row measures the client's polling more than the server"
+)
 
 
 # --- environment ---------------------------------------------------------------------------------
