@@ -79,6 +79,8 @@ def _schema_kind(schema: dict[str, Any]) -> str | None:
         kind = schema["type"]
         if isinstance(kind, list):  # {"type": ["string", "null"]}
             return "type-list"
+        if isinstance(kind, dict):  # {"type": {}}: any value (gr.JSON)
+            return None
         return str(kind)
     for key in ("$ref", "oneOf", "anyOf", "allOf"):
         if schema.get(key):
@@ -144,13 +146,14 @@ def _description_suffix(schema: Any) -> str:
     return f" ({description})" if description else ""
 
 
-def _python_type(schema: dict[str, Any]) -> dict[str, str]:
+def _python_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """`{type, description}`; like Gradio, the description is the schema's `additional_description`."""
     try:
         type_string = json_schema_to_python_type(schema)
     except SchemaError:
         type_string = "Any"
-    description = schema.get("description", "") if isinstance(schema, dict) else ""
-    return {"type": type_string, "description": description if isinstance(description, str) else ""}
+    description = schema.get("additional_description", "") if isinstance(schema, dict) else ""
+    return {"type": type_string, "description": description}
 
 
 # --- endpoints -------------------------------------------------------------------------------------

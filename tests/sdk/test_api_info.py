@@ -40,6 +40,7 @@ SCHEMAS: list[dict[str, Any]] = [
     {"type": "object", "additionalProperties": {"type": "number"}},
     {"type": "object", "properties": {}, "additionalProperties": True},
     {"description": "any valid json"},
+    {"type": {}, "description": "any valid json"},
     {"description": "anything"},
     {"$defs": {"Row": {"type": "array", "items": {"type": "string"}}}, "$ref": "#/$defs/Row"},
     FILE_DATA_SCHEMA,
@@ -215,3 +216,13 @@ def test_defaults_follow_gradio() -> None:
     assert [(p["parameter_has_default"], p["parameter_default"]) for p in params] == [
         (False, None), (True, 0), (True, False), (False, None)
     ]
+
+
+def test_python_type_description_is_the_additional_description() -> None:
+    """Gradio leaves the schema's own description out of python_type (a Slider shows "")."""
+    with gr.Blocks() as demo:
+        slider = gr.Slider(0, 10, label="s")
+        slider.change(lambda x: x, slider, slider)
+    (param,) = endpoint_info(demo.fns[0])["parameters"]
+    assert param["type"]["description"] == "numeric value between 0 and 10"
+    assert param["python_type"] == {"type": "float", "description": ""}
