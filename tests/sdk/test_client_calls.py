@@ -168,6 +168,10 @@ def test_authentication() -> None:
             Client(url, auth=("ann", "wrong"))
         with Client(url, auth=("ann", "secret")) as client:
             assert client.predict("A", api_name="/greet") == "Hello, A!"
+            assert list(client.submit(2, api_name="/count")) == ["0", "01"]
+        with Client(url, auth=("ann", "secret"), httpx_kwargs={"trust_env": False}) as client:
+            assert client._transport.fast is None  # the login cookie rides along on the httpx path too
+            assert client.predict("B", api_name="/greet") == "Hello, B!"
 
 
 def test_api_prefix_missing_means_root_paths() -> None:

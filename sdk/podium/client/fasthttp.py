@@ -3,7 +3,7 @@
 
 httpx spends about three times as much CPU per request as `http.client`; at a thousand calls a second
 that is the difference between the client and the server being the bottleneck. Only plain-http apps
-without cookies or custom httpx options use it (see `FastHTTP.usable`); everything else goes through httpx.
+without custom httpx options use it (see `FastHTTP.usable`); everything else goes through httpx.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ class FastHTTP:
     """Pooled `http.client` connections to one plain-http origin."""
 
     @staticmethod
-    def usable(src: str, httpx_kwargs: dict[str, Any] | None, has_cookies: bool) -> bool:
+    def usable(src: str, httpx_kwargs: dict[str, Any] | None) -> bool:
         """Whether requests to `src` can skip httpx without losing anything the caller asked for."""
-        return src.startswith("http://") and not has_cookies and not set(httpx_kwargs or {}) - {"timeout"}
+        return src.startswith("http://") and not set(httpx_kwargs or {}) - {"timeout"}
 
     def __init__(self, src: str, headers: dict[str, str], timeout: float) -> None:
         parsed = urllib.parse.urlsplit(src)

@@ -44,10 +44,14 @@ class Transport:
         self.fast: FastHTTP | None = None
 
     def enable_fast_path(self) -> None:
-        """Use `http.client` for joins and event streams when nothing httpx-specific is needed (after login
-        and config, so that cookies those set are seen)."""
-        if FastHTTP.usable(self.src, self._httpx_kwargs, has_cookies=len(self.http.cookies) > 0):
-            self.fast = FastHTTP(self.src, self._headers, _DEFAULT_TIMEOUT)
+        """Use `http.client` for joins and event streams when nothing httpx-specific is needed. Called after
+        login and config, so the cookies those set (all from this app) go along as a fixed header."""
+        if FastHTTP.usable(self.src, self._httpx_kwargs):
+            headers = dict(self._headers)
+            cookies = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies.jar if not c.secure)
+            if cookies:
+                headers["cookie"] = cookies
+            self.fast = FastHTTP(self.src, headers, _DEFAULT_TIMEOUT)
 
     def post_json(self, url: str, body: bytes, headers: dict[str, str], action: str) -> bytes:
         """POST a JSON body and return the response body; a non-2xx answer raises the fitting ClientError."""
