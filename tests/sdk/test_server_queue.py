@@ -320,10 +320,15 @@ def test_join_private_function_from_the_page_works(http: httpx.Client) -> None:
     assert of_event(frames(read_stream(http, s)[0]), event_id)[-1]["output"]["data"] == ["Hello ui!"]
 
 
-def test_data_without_session_hash_is_400(http: httpx.Client) -> None:
+def test_data_without_session_hash_is_422(http: httpx.Client) -> None:
     response = http.get("/gradio_api/queue/data")
-    assert response.status_code == 400
-    assert response.json() == {"detail": "Session hash not found."}
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "session_hash"]
+
+
+def test_data_with_a_bad_session_hash_is_400(http: httpx.Client) -> None:
+    assert http.get("/gradio_api/queue/data", params={"session_hash": ""}).status_code == 400
+    assert http.get("/gradio_api/queue/data", params={"session_hash": "x" * 300}).status_code == 400
 
 
 # --- cancel, reset, status, heartbeat --------------------------------------------------------------------
@@ -355,6 +360,8 @@ def test_cancel_with_missing_fields_is_422(http: httpx.Client) -> None:
         response = http.post("/gradio_api/cancel", json=body)
         assert response.status_code == 422, body
         assert response.json()["detail"][0]["type"] == "missing"
+    everything_missing = http.post("/gradio_api/cancel", json={}).json()["detail"]
+    assert [d["loc"][1] for d in everything_missing] == ["event_id", "session_hash", "fn_index"]
 
 
 def test_cancel_with_malformed_json_is_400(http: httpx.Client) -> None:

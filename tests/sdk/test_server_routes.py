@@ -154,16 +154,19 @@ def test_app_id_matches_config(http: httpx.Client) -> None:
     assert http.get("/gradio_api/app_id").json() == {"app_id": http.get("/config").json()["app_id"]}
 
 
-def test_startup_events_is_true_once(base_url: str) -> None:
-    demo = build_app()
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True)
-    try:
-        first = httpx.get(f"http://127.0.0.1:{port}/gradio_api/startup-events").json()
-        second = httpx.get(f"http://127.0.0.1:{port}/gradio_api/startup-events").json()
-    finally:
-        demo.close(verbose=False)
-    assert (first, second) == (True, False)
+def test_startup_events_already_fired_by_launch(http: httpx.Client) -> None:
+    """Gradio's launch() calls /startup-events itself, so clients always see false."""
+    assert http.get("/gradio_api/startup-events").json() is False
+
+
+def test_startup_events_is_true_once_when_mounted() -> None:
+    from starlette.testclient import TestClient
+
+    from podium.server.app import create_app
+
+    with TestClient(create_app(build_app())) as client:
+        assert client.get("/gradio_api/startup-events").json() is True
+        assert client.get("/gradio_api/startup-events").json() is False
 
 
 def test_manifest(http: httpx.Client) -> None:

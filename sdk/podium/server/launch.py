@@ -185,6 +185,7 @@ def launch_blocks(blocks: Blocks, **kwargs: Any) -> tuple[Starlette, str, str | 
     sock = bind_first_free(settings)
     server = Server(uvicorn.Server(_uvicorn_config(app, settings)), sock, ctx)
     server.start()
+    ctx.startup_events_fired = True  # Gradio's launch() calls /startup-events itself; clients then see false
 
     local_url = local_url_of(settings, server.port)
     blocks.server = server

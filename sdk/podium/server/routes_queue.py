@@ -21,9 +21,14 @@ MAX_SESSION_HASH_LENGTH = 256
 _ALIVE_FRAME = b"data: ALIVE\n\n"
 
 
+def _missing_fields(names: list[str], given: Any, where: str = "body") -> HTTPError:
+    """FastAPI's validation error for missing fields (what Gradio answers), one entry per field."""
+    return HTTPError(422, [{"type": "missing", "loc": [where, name], "msg": "Field required", "input": given}
+                           for name in names])
+
+
 def _missing_field(name: str, body: Any) -> HTTPError:
-    """FastAPI's validation error for a missing body field (what Gradio answers)."""
-    return HTTPError(422, [{"type": "missing", "loc": ["body", name], "msg": "Field required", "input": body}])
+    return _missing_fields([name], body)
 
 
 def check_session_hash(value: Any, *, required: bool = True) -> str | None:
@@ -94,7 +99,9 @@ def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
 
     async def data(request: Request) -> Response:
         ctx.auth.require(request)
-        session_hash = check_session_hash(request.query_params.get("session_hash"))
+        if "session_hash" not in request.query_params:
+            raise _missing_fields(["session_hash"], None, where="query")
+        session_hash = check_session_hash(request.query_params["session_hash"])
         assert session_hash is not None
         await ctx.start()
         messages = engine.stream(session_hash)
@@ -112,9 +119,9 @@ def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
 
     async def cancel(request: Request) -> Response:
         body = await read_json_object(request)
-        for name in ("event_id", "session_hash", "fn_index"):
-            if body.get(name) is None:
-                raise _missing_field(name, body)
+        missing = [name for name in ("event_id", "session_hash", "fn_index") if body.get(name) is None]
+        if missing:
+            raise _missing_fields(missing, body)
         event_id = body["event_id"]
         if not isinstance(event_id, str):
             raise HTTPError(400, "'event_id' must be a string.")
