@@ -112,8 +112,11 @@ def test_logged_in_client_reaches_protected_routes(base_url: str) -> None:
         assert client.get("/gradio_api/info").status_code == 200
         assert client.get("/gradio_api/user").json() == "ann"
         assert client.get("/gradio_api/login_check").json() is None
-        token = client.get("/gradio_api/token").json()
-        assert token["user"] == "ann" and token["token"]
+        assert client.get("/gradio_api/token").json() == {"token": None, "user": None}  # Secure cookie: https only
+        secure_name = next(n for n in client.cookies if not n.startswith("access-token-unsecure-"))
+        token_value = client.cookies[secure_name]
+        token = httpx.get(base_url + "/gradio_api/token", headers={"cookie": f"{secure_name}={token_value}"}).json()
+        assert token == {"token": token_value, "user": "ann"}
         event_id = client.post("/gradio_api/call/greet", json={"data": ["x"]}).json()["event_id"]
         body = client.get(f"/gradio_api/call/greet/{event_id}").text
         assert body == 'event: complete\ndata: ["Hello x"]\n\n'

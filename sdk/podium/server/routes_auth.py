@@ -43,8 +43,9 @@ def auth_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
         return JSONResponse(None)
 
     async def token(request: Request) -> Response:
-        secure_name, lax_name = auth.cookie_names
-        value = request.cookies.get(secure_name) or request.cookies.get(lax_name)
+        # Only the Secure cookie, as Gradio: over plain http the token never reaches page scripts.
+        secure_name, _ = auth.cookie_names
+        value = request.cookies.get(secure_name)
         user_name = auth.tokens.get(value) if value else None
         return JSONResponse({"token": value if user_name else None, "user": user_name})
 
