@@ -370,6 +370,12 @@ def main() -> int:
     parser.add_argument("--gc-calls", type=int, default=30, help="gradio_client.predict calls (30)")
     parser.add_argument("--skip-queue", action="store_true", help="skip the queue/join + queue/data phases")
     parser.add_argument("--no-pin", dest="pin", action="store_false", help="don't pin server/client to CPUs 0/1")
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=-10 if os.geteuid() == 0 else 0,
+        help="niceness for the benchmark and both servers (-10 as root, so other work on the box disturbs it less)",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args()
     args.queue_duration = args.queue_duration or args.duration / 2
@@ -377,6 +383,11 @@ def main() -> int:
         args.pin = False
     if args.pin:
         os.sched_setaffinity(0, CLIENT_CPUS)
+    if args.nice:
+        try:
+            os.nice(args.nice)  # inherited by the servers: other work on a shared box disturbs both less
+        except PermissionError:
+            args.nice = 0
 
     libraries: dict[str, tuple[str, dict[str, str]] | None] = {}
     if args.only != "podium":
@@ -403,6 +414,7 @@ def main() -> int:
 
     machine = machine_summary()
     pin_note = "server pinned to CPU 0, load generator to CPU 1" if args.pin else "no CPU pinning"
+    pin_note += f", nice {args.nice}" if args.nice else ""
     print(f"\nPodium vs Gradio, app load/apps/echo.py ({args.fn} fn), {machine['date_utc']}")
     print(
         f"{machine['cpu']}, {machine['cores']} cores, Linux {machine['kernel']}, Python {machine['python']}; {pin_note}"
