@@ -421,13 +421,13 @@ def test_mounted_app_works_with_the_real_client(outer_app_url: str) -> None:
 def test_delete_cache_removes_old_uploads(tmp_path: Path) -> None:
     demo = build_app()
     port = free_port()
-    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True, delete_cache=(0.2, 0),
+    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True, delete_cache=(0.3, 2),
                 temp_dir=str(tmp_path / "cache"))
     try:
         base = f"http://127.0.0.1:{port}"
         (file_id,) = httpx.post(base + "/gradio_api/upload", files=[("files", ("old.txt", b"old"))]).json()
         assert httpx.get(f"{base}/gradio_api/file={file_id}").status_code == 200
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/gradio_api/file={file_id}").status_code == 403:
