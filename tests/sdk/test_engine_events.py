@@ -27,6 +27,7 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 async def started(blocks: gr.Blocks, **options: Any) -> EventEngine:
+    options.setdefault("close_stream_delay", 0.0)  # tests read many streams to their end
     engine = EventEngine(blocks, files=options.pop("files", None), **options)
     await engine.start()
     return engine

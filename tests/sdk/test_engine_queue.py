@@ -20,6 +20,7 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 async def started(blocks: gr.Blocks, **options: Any) -> EventEngine:
+    options.setdefault("close_stream_delay", 0.0)  # tests read many streams to their end
     engine = EventEngine(blocks, files=None, **options)
     await engine.start()
     return engine
@@ -473,6 +474,59 @@ def test_an_event_joining_before_the_reader_saw_close_stream_keeps_the_stream_op
             if engine.stats()["events"] == 0:
                 break
         join(engine, 0, ["b"], "s")  # joins before the client read that close_stream
+        msgs = await drain(engine, "s")
+        await engine.stop()
+        return msgs
+
+    msgs = run(main())
+    assert [m["output"]["data"] for m in msgs if m["msg"] == "process_completed"] == [["a"], ["b"]]
+    assert [m["msg"] for m in msgs].count("close_stream") == 1 and msgs[-1]["msg"] == "close_stream"
+
+
+def test_close_stream_waits_briefly_for_another_event_of_the_session() -> None:
+    """gradio_client may join from another thread just as an event completes, while its reader is open."""
+
+    async def main() -> list[dict[str, Any]]:
+        engine = await started(app(lambda x: x), close_stream_delay=30.0)
+        join(engine, 0, ["a"], "s")
+        msgs = []
+        async for message in engine.stream("s"):
+            msgs.append(message)
+            if message["msg"] == "process_completed" and message["output"]["data"] == ["a"]:
+                join(engine, 0, ["b"], "s")  # arrives after "a" completed: the stream must stay open
+            if message["msg"] == "process_completed" and message["output"]["data"] == ["b"]:
+                break
+        assert engine._sessions["s"].close_handle is not None
+        await engine.stop()
+        return msgs
+
+    msgs = run(main())
+    assert "close_stream" not in [m["msg"] for m in msgs]
+    assert [m["output"]["data"] for m in msgs if m["msg"] == "process_completed"] == [["a"], ["b"]]
+
+
+def test_close_stream_is_sent_after_the_delay() -> None:
+    async def main() -> list[dict[str, Any]]:
+        engine = await started(app(lambda x: x), close_stream_delay=0.01)
+        join(engine, 0, ["a"], "s")
+        msgs = await drain(engine, "s")
+        await engine.stop()
+        return msgs
+
+    assert [m["msg"] for m in run(main())][-2:] == ["process_completed", "close_stream"]
+
+
+def test_a_close_stream_buffered_before_later_events_is_skipped_even_when_they_finished() -> None:
+    """The client opened its reader late: every message is buffered, the first close_stream is stale."""
+
+    async def main() -> list[dict[str, Any]]:
+        engine = await started(app(lambda x: x))
+        for word in ("a", "b"):
+            join(engine, 0, [word], "s")
+            for _ in range(200):
+                await asyncio.sleep(0.005)
+                if engine.stats()["events"] == 0:
+                    break
         msgs = await drain(engine, "s")
         await engine.stop()
         return msgs

@@ -29,7 +29,7 @@ def run_event(fn: Callable[..., Any], data: list[Any], files: FileContext, **eng
         inp.change(fn, inp, out)
 
     async def main() -> dict[str, Any]:
-        engine = EventEngine(demo, files=files, **engine_options)
+        engine = EventEngine(demo, files=files, **{"close_stream_delay": 0.0, **engine_options})
         await engine.start()
         engine.join(fn_index=0, data=data, session_hash="s", request=RequestInfo(root_url=ROOT_URL))
         msgs = [m async for m in engine.stream("s")]

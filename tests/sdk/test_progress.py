@@ -22,7 +22,7 @@ def messages_of(fn: Callable[..., Any], data: list[Any], **engine_options: Any) 
         inp.submit(fn, inp, out)
 
     async def main() -> list[dict[str, Any]]:
-        engine = EventEngine(demo, files=None, **engine_options)
+        engine = EventEngine(demo, files=None, **{"close_stream_delay": 0.0, **engine_options})
         await engine.start()
         engine.join(fn_index=0, data=data, session_hash="s", request=RequestInfo())
         msgs = [m async for m in engine.stream("s")]

@@ -87,7 +87,7 @@ class EventEngine:
                  show_error: bool = False, heartbeat_interval: float = 15.0,
                  status_update_interval: float = 0.1, state_grace_period: float = 60.0,
                  session_idle_timeout: float = 600.0, max_sessions: int = 10_000,
-                 max_state_sessions: int = 10_000) -> None:
+                 max_state_sessions: int = 10_000, close_stream_delay: float = 0.0) -> None:
         self.blocks = blocks
         self.files = files
         self.max_threads = max_threads
@@ -99,6 +99,10 @@ class EventEngine:
         self.state_grace_period = state_grace_period
         self.session_idle_timeout = session_idle_timeout
         self.max_sessions = max_sessions
+        # Seconds close_stream waits for another event of the session. 0 (Gradio's behaviour) by default: a
+        # delay helps a client that joins from several threads just as an event completes, but breaks
+        # gradio_client's reset_session() (its still-open old reader would cancel the new session's job).
+        self.close_stream_delay = close_stream_delay
         self.state = SessionStateStore(max_state_sessions)
         self._plans: list[HandlerPlan | None] = []
         self._groups: dict[str, ConcurrencyGroup] = {}
@@ -156,6 +160,9 @@ class EventEngine:
         self._running = False
         stopped = messages.unexpected_error("Server stopped unexpectedly.")
         for session in self._sessions.values():
+            if session.close_handle is not None:
+                session.close_handle.cancel()
+                session.close_handle = None
             if session.pending or session.readers:
                 session.buffer.push(dict(stopped))
         for channel in self._channels.values():
@@ -223,6 +230,9 @@ class EventEngine:
             session = self._session(session_hash, create=True)
             assert session is not None
             buffer = session.buffer
+            if session.close_handle is not None:  # the stream stays open for this event
+                session.close_handle.cancel()
+                session.close_handle = None
             session.pending.add(event_id)
             session.last_active = time.monotonic()
         event = Event(event_id, plan, group, session, buffer, data, request, event_data, trigger_id, simple_format)
@@ -547,7 +557,15 @@ class EventEngine:
             session.pending.discard(event.id)
             session.last_active = time.monotonic()
             if not session.pending:
-                session.buffer.push(messages.close_stream())
+                if self.close_stream_delay <= 0 or self._loop is None or not self._running:
+                    session.buffer.push(messages.close_stream())
+                elif session.close_handle is None:
+                    session.close_handle = self._loop.call_later(self.close_stream_delay, self._close_stream, session)
+
+    def _close_stream(self, session: Session) -> None:
+        session.close_handle = None
+        if not session.pending:
+            session.buffer.push(messages.close_stream())
 
     def _finish(self, event: Event, release_slot: bool = True) -> None:
         """The event's task ended: free its slot and start the next waiting event."""
@@ -591,8 +609,8 @@ class EventEngine:
                 while queued:
                     message = queued.popleft()
                     kind = message["msg"]
-                    if kind == "close_stream" and session.pending:
-                        continue  # stale: an event joined after it was queued, so the stream must stay open
+                    if kind == "close_stream" and (session.pending or queued):
+                        continue  # stale: an event joined after it was queued; a later close_stream follows
                     yield message
                     if kind == "close_stream" or kind == "unexpected_error":
                         return

@@ -59,7 +59,7 @@ def _resolve(waiter: asyncio.Future[bool], value: bool) -> None:
 class Session:
     """One client session (`session_hash`): its message buffer and the ids of its unfinished events."""
 
-    __slots__ = ("session_hash", "buffer", "pending", "last_active", "readers", "latest_queued")
+    __slots__ = ("session_hash", "buffer", "pending", "last_active", "readers", "latest_queued", "close_handle")
 
     def __init__(self, session_hash: str, max_messages: int) -> None:
         self.session_hash = session_hash
@@ -68,6 +68,7 @@ class Session:
         self.last_active = time.monotonic()
         self.readers = 0
         self.latest_queued: dict[int, Any] = {}  # fn_index -> newest queued event (trigger_mode="always_last")
+        self.close_handle: asyncio.TimerHandle | None = None  # the close_stream about to be sent
 
     def is_idle(self) -> bool:
         return not self.pending and self.readers == 0
