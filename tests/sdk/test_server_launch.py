@@ -502,3 +502,28 @@ def test_close_tells_open_queue_streams_the_server_stopped() -> None:
     last = json.loads(frames[-1].removeprefix(b"data: "))
     assert last["msg"] == "unexpected_error" and last["event_id"] is None
     assert last["message"] == "Server stopped unexpectedly."
+
+
+def test_an_async_handler_can_close_its_own_app() -> None:
+    holder: dict[str, Blocks] = {}
+
+    async def shutdown(x: str) -> str:
+        holder["demo"].close(verbose=False)
+        return "bye"
+
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        box.submit(shutdown, box, box, api_name="shutdown")
+    holder["demo"] = demo
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True)
+    started = time.monotonic()
+    try:
+        httpx.post(f"http://127.0.0.1:{port}/gradio_api/run/shutdown", json={"data": ["x"]}, timeout=10)
+    except httpx.HTTPError:
+        pass  # the server may go away before it answers
+    deadline = time.monotonic() + 5
+    while port_accepts(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not port_accepts(port)
+    assert time.monotonic() - started < 5

@@ -116,14 +116,19 @@ class Server:
             return
         self._closed = True
         loop = self.ctx.loop
+        on_server_thread = self.thread is threading.current_thread()
         if loop is not None and self.thread.is_alive() and not loop.is_closed():
             # End open streams first: uvicorn waits for open connections before it shuts down.
-            try:
-                asyncio.run_coroutine_threadsafe(self.ctx.stop(), loop).result(SHUTDOWN_TIMEOUT)
-            except Exception:  # noqa: BLE001 - shutting down anyway
-                pass
+            stopping = asyncio.run_coroutine_threadsafe(self.ctx.stop(), loop)
+            if not on_server_thread:  # (an async handler closing its own app cannot wait for its loop)
+                try:
+                    stopping.result(SHUTDOWN_TIMEOUT)
+                except Exception:  # noqa: BLE001 - shutting down anyway
+                    pass
         self.server.should_exit = True
-        if self.thread is not threading.current_thread() and self.thread.is_alive():
+        if on_server_thread:
+            return  # uvicorn finishes shutting down (and closes the socket) once the handler returns
+        if self.thread.is_alive():
             self.thread.join(SHUTDOWN_TIMEOUT)
         if self.thread.is_alive():
             self.server.force_exit = True
