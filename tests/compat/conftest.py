@@ -1,7 +1,8 @@
 """Fixtures of the compatibility suite: launch a Podium app in-process and call it with the real `gradio_client`.
 
 Each module in `apps/` builds `demo` with `import podium as gr`, exactly as a Gradio user writes it. An app is
-launched once per test session (on first use) on a free port and closed when the session ends.
+launched once per test session (on first use) on a free port and closed when the session ends; a module-level
+`LAUNCH_KWARGS` dict adds the `launch()` arguments the app's `__main__` block passes.
 
 `COMPAT_BACKEND=gradio` runs the same apps and tests against the real Gradio instead (it makes
 `import podium` return `gradio`), which checks that the suite asserts Gradio's behaviour and not Podium's.
@@ -68,7 +69,8 @@ class RunningApps:
     def get(self, name: str) -> ModuleType:
         if name not in self._apps:
             module = load_app(name)
-            module.demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True)
+            extra = dict(getattr(module, "LAUNCH_KWARGS", {}))  # what the app passes to launch() when run as a script
+            module.demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True, **extra)
             assert module.demo.local_url, f"{name}: launch() did not set demo.local_url"
             self._apps[name] = module
         return self._apps[name]

@@ -79,6 +79,7 @@ def test_view_api_parameter_and_return_fields(api_app, make_client):
         },
     ]
     assert join["parameters"][0]["type"]["type"] == "string"
+    assert join["description"] == "Join two words with a separator."  # the handler's docstring
     assert [(r["label"], r["component"], r["python_type"]["type"]) for r in join["returns"]] == [
         ("Out", "Textbox", "str")
     ]

@@ -29,6 +29,11 @@ def test_gr_error_title_and_duration(errors_app, make_client):
     assert (raised.value.message, raised.value.title, raised.value.duration) == ("with a title", "Oops", 5)
 
 
+def test_gr_error_from_an_async_handler(errors_app, make_client):
+    with pytest.raises(AppError, match="async failure: a"):
+        make_client(errors_app).predict("a", api_name="/fail_async")
+
+
 def test_plain_exception_is_hidden_without_show_error(errors_app, make_client):
     with pytest.raises(AppError) as raised:
         make_client(errors_app).predict("x", api_name="/fail_plainly")

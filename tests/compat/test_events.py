@@ -59,6 +59,12 @@ def test_gr_on_with_several_triggers(events_app, make_client):
     assert _event_names(client, "either") == ["click", "submit"]
 
 
+def test_unqueued_handler_is_called_through_the_queue_by_the_client(events_app, make_client):
+    client = make_client(events_app)
+    assert _dep(client, "greet_unqueued")["queue"] is False
+    assert client.predict("Q", api_name="/greet_unqueued") == "Hello Q"
+
+
 def test_gr_update_return(events_app, make_client):
     result = make_client(events_app).predict("x", api_name="/hide")
     assert result == {"__type__": "update", "value": "hidden x", "visible": False}
@@ -107,6 +113,11 @@ def test_request_session_hash_is_the_clients(request_app, make_client):
     assert client.predict(api_name="/session") == client.session_hash
     client.reset_session()
     assert client.predict(api_name="/session") == client.session_hash
+
+
+def test_request_client_and_user(request_app, make_client):
+    info = make_client(request_app).predict(api_name="/client_info")
+    assert info == {"host": "127.0.0.1", "username": None, "user": "api"}
 
 
 def test_request_is_injected_even_with_a_default(request_app, make_client):

@@ -51,6 +51,13 @@ def test_multiple_files(files_app, make_client, tmp_path):
     assert make_client(files_app).predict(files, api_name="/count_files") == "A,B"
 
 
+def test_download_several_files(files_app, make_client, tmp_path):
+    result = make_client(files_app).predict("p", api_name="/make_files")
+    assert [Path(p).name for p in result] == ["part0.txt", "part1.txt"]
+    assert [Path(p).read_text() for p in result] == ["p0", "p1"]
+    assert all((tmp_path / "downloads") in Path(p).parents for p in result)
+
+
 def test_upload_event_of_file_and_upload_button(files_app, make_client, hello_file):
     client = make_client(files_app)
     assert client.predict(handle_file(str(hello_file)), api_name="/on_upload") == "hello.txt:8:hi there"

@@ -7,7 +7,7 @@ a gate, and every wait has a timeout.
 import time
 
 import pytest
-from gradio_client.utils import QueueError
+from gradio_client.utils import QueueError, Status
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,9 @@ def test_queue_full_raises_queue_error(queue_app, make_client):
         assert queue_app.started.wait(timeout=60), "the first job never started"
         waiting = client.submit("two", api_name="/hold")
         wait_until(lambda: waiting.communicator.event_id is not None)  # joined: it now waits in the queue
+        wait_until(lambda: waiting.status().code == Status.IN_QUEUE)
+        assert waiting.status().rank == 0
+        wait_until(lambda: running.status().code == Status.PROCESSING)
         refused = client.submit("three", api_name="/hold")
         with pytest.raises(QueueError):
             refused.result(timeout=60)

@@ -34,6 +34,19 @@ def test_iterating_a_job_yields_every_step(streaming_app, make_client):
     assert job.status().success is True
 
 
+def test_status_is_iterating_between_yields(streaming_app, make_client):
+    job = make_client(streaming_app).submit(api_name="/paced")
+    try:
+        wait_until(lambda: job.outputs() == ["a"])
+        assert job.status().code == Status.ITERATING
+        assert not job.done()
+    finally:
+        streaming_app.resume.set()
+    assert job.result(timeout=60) == "ab"
+    assert job.outputs() == ["a", "ab"]
+    assert job.status().code == Status.FINISHED
+
+
 def test_predict_on_a_generator_returns_the_last_value(streaming_app, make_client):
     assert make_client(streaming_app).predict(3, api_name="/count") == "012"
 

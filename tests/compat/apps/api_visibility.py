@@ -5,6 +5,7 @@ import podium as gr
 
 
 def join(first, second, sep=", "):
+    """Join two words with a separator."""
     return f"{first}{sep}{second}"
 
 

@@ -21,6 +21,10 @@ def notify(text):
     return f"notified {text}"
 
 
+async def fail_async(text):
+    raise gr.Error(f"async failure: {text}")
+
+
 def fail_midway(text):
     yield f"{text}-1"
     yield f"{text}-2"
@@ -36,6 +40,7 @@ with gr.Blocks() as demo:
     button.click(fail_plainly, text, out, api_name="fail_plainly")
     button.click(notify, text, out, api_name="notify")
     button.click(fail_midway, text, out, api_name="fail_midway")
+    button.click(fail_async, text, out, api_name="fail_async")
 
 if __name__ == "__main__":
     demo.launch()

@@ -87,6 +87,7 @@ with gr.Blocks() as demo:
     extra.click(fill_by_dict, name, [first, second, third], api_name="fill_by_dict")
     choice.select(pick, choice, picked, api_name="pick")
     extra.click(who_fired, name, picked, api_name="who_fired")
+    extra.click(greet, name, greeting, queue=False, api_name="greet_unqueued")
 
 if __name__ == "__main__":
     demo.launch()

@@ -26,6 +26,15 @@ def upper_copy(path):
     return str(target)
 
 
+def make_files(text):
+    paths = []
+    for i in range(2):
+        path = OUTPUT_DIR / f"part{i}.txt"
+        path.write_text(f"{text}{i}")
+        paths.append(str(path))
+    return paths
+
+
 def count_files(paths):
     return ",".join(sorted(Path(p).read_text() for p in paths))
 
@@ -46,6 +55,7 @@ with gr.Blocks() as demo:
     text = gr.Textbox(label="Text")
     summary = gr.Textbox(label="Summary")
     file_out = gr.File(label="Output file")
+    files_out = gr.File(label="Output files", file_count="multiple")
     upload = gr.UploadButton("Upload a file", file_count="single")
     download = gr.DownloadButton("Download")
     go = gr.Button("Go")
@@ -53,6 +63,7 @@ with gr.Blocks() as demo:
     go.click(make_file, text, file_out, api_name="make_file")
     go.click(upper_copy, file_in, file_out, api_name="upper_copy")
     go.click(count_files, files_in, summary, api_name="count_files")
+    go.click(make_files, text, files_out, api_name="make_files")
     file_in.upload(describe, file_in, summary, api_name="on_upload")
     upload.upload(uploaded, upload, summary, api_name="upload_button")
     go.click(prepare_download, text, download, api_name="prepare_download")

@@ -1,8 +1,17 @@
 """Streaming: sync and async generators (strings, lists, dicts, two outputs) and a plain async handler."""
 
 import asyncio
+import threading
 
 import podium as gr
+
+resume = threading.Event()  # `paced` waits for the test to set it between its two yields
+
+
+def paced():
+    yield "a"
+    resume.wait(60)
+    yield "ab"
 
 
 def count(n):
@@ -56,6 +65,7 @@ with gr.Blocks() as demo:
     go.click(grow_list, n, data, api_name="grow_list")
     go.click(reshape_dict, n, data, api_name="reshape_dict")
     go.click(two_outputs, n, [text, total], api_name="two_outputs")
+    go.click(paced, None, text, api_name="paced")
 
 if __name__ == "__main__":
     demo.launch()
