@@ -527,3 +527,22 @@ def test_an_async_handler_can_close_its_own_app() -> None:
         time.sleep(0.05)
     assert not port_accepts(port)
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.skipif(not __import__("shutil").which("openssl"), reason="needs the openssl command")
+def test_ssl(tmp_path: Path) -> None:
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=localhost"],
+        check=True, capture_output=True, timeout=60,
+    )
+    demo = build_app()
+    port = free_port()
+    _, local_url, _ = demo.launch(prevent_thread_lock=True, server_port=port, quiet=True,
+                                  ssl_keyfile=str(key), ssl_certfile=str(cert))
+    try:
+        assert local_url == f"https://127.0.0.1:{port}/"
+        assert httpx.get(local_url + "config", verify=False).json()["root"] == f"https://127.0.0.1:{port}"
+    finally:
+        demo.close(verbose=False)
