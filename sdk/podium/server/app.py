@@ -83,10 +83,11 @@ def create_app(
 ) -> Starlette:
     """The ASGI app for `blocks`. Its lifespan starts and stops the event engine.
 
-    `engine` and `files` default to a new `EventEngine` and a `FileContext` built from `settings`.
+    `settings` defaults to the env vars' (`PODIUM_*`/`GRADIO_*`) and the defaults; `engine` and `files`
+    default to a new `EventEngine` and a `FileContext` built from `settings`.
     The `ServerContext` is available as `app.state.podium`.
     """
-    settings = settings if settings is not None else ServerSettings()
+    settings = settings if settings is not None else ServerSettings.from_launch_kwargs({})
     resolve_queue_settings(blocks, settings)
     if settings.delete_cache is None and getattr(blocks, "delete_cache", None):
         settings.delete_cache = blocks.delete_cache
