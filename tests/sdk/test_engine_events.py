@@ -556,3 +556,46 @@ def test_stop_tells_open_streams_the_server_stopped() -> None:
     msgs = run(main())
     assert msgs[-1]["msg"] == "unexpected_error" and msgs[-1]["message"] == "Server stopped unexpectedly."
     assert msgs[-1]["event_id"] is None
+
+
+def test_validator_rejects_bad_inputs_at_join_with_the_422_detail() -> None:
+    from podium.queue.errors import ValidationFailed
+
+    def check(name: str, age: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        return ({"__type__": "validate", "is_valid": bool(name), "message": "name is empty"},
+                {"__type__": "validate", "is_valid": True, "message": ""})
+
+    def greet(name: str, age: str) -> str:
+        return f"{name} {age}"
+
+    async def main() -> list[dict[str, Any]]:
+        engine = await started(app(greet, n_in=2, validator=check))
+        with pytest.raises(ValidationFailed) as info:
+            engine.join(fn_index=0, data=["", "3"], session_hash="s", request=RequestInfo())
+        assert info.value.detail == [
+            {"__type__": "validate", "is_valid": False, "message": "name is empty", "parameter_name": "name"},
+            {"__type__": "validate", "is_valid": True, "message": "", "parameter_name": "age"},
+        ]
+        assert engine.stats()["events"] == 0
+        msgs = await call(engine, 0, ["Ann", "3"])
+        await engine.stop()
+        return msgs
+
+    assert completed(run(main()))["output"]["data"] == ["Ann 3"]
+
+
+def test_skip_for_several_outputs_and_none_props_in_updates() -> None:
+    with gr.Blocks() as demo:
+        a, b, c = gr.Textbox(), gr.Textbox(), gr.Textbox()
+        a.submit(lambda x: gr.update(), a, [b, c])
+        b.submit(lambda x: gr.update(value=None, label=None, visible=False), b, c)
+
+    async def main() -> list[Any]:
+        engine = await started(demo)
+        first = completed(await call(engine, 0, ["x"]))["output"]["data"]
+        second = completed(await call(engine, 1, ["x"]))["output"]["data"]
+        await engine.stop()
+        return [first, second]
+
+    assert run(main()) == [[{"__type__": "update"}, {"__type__": "update"}],
+                           [{"__type__": "update", "value": None, "visible": False}]]

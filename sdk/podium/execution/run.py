@@ -268,6 +268,8 @@ def output_values(plan: HandlerPlan, result: Any) -> list[Any]:
         return []
     if n == 1:
         return [result]
+    if is_update(result) and len(result) == 1:  # one gr.skip() for several outputs: none of them changes
+        return [NO_CHANGE] * n
     if not isinstance(result, (tuple, list)):
         result = [result]
     if len(result) < n:
@@ -308,7 +310,8 @@ def process_outputs(plan: HandlerPlan, values: Sequence[Any], files: FileContext
         if isinstance(value, Component):
             value = value.as_update()
         if is_update(value):
-            payload = dict(value)
+            # props set to None are left out ("no change"), except `value`, where None clears the component
+            payload = {k: v for k, v in value.items() if v is not None or k == "value"}
             if postprocess and "value" in payload:
                 payload["value"] = component.postprocess(payload["value"])
         else:
@@ -344,6 +347,35 @@ def split_batch_result(plan: HandlerPlan, result: Any, size: int) -> list[list[A
                 f"Batch function {plan.name!r} returned {len(column)} values for an output but got {size} samples."
             )
     return [[column[j] for column in columns] for j in range(size)]
+
+
+# --- validation --------------------------------------------------------------------------------------
+
+
+def validation_detail(plan: HandlerPlan, result: Any) -> list[dict[str, Any]]:
+    """A validator's return value as the 422 `detail` list: one entry per input, named by parameter.
+
+    The validator returns one `gr.validate(is_valid, message)` dict per input (a tuple for several
+    inputs); anything else counts as valid.
+    """
+    response: Any = [result] if len(plan.inputs) == 1 else result
+    if isinstance(response, tuple):
+        response = list(response)
+    if isinstance(response, dict):
+        return [response] if response.get("is_valid") is False else [{"is_valid": True, "message": ""}]
+    if not isinstance(response, list):
+        return [{"is_valid": True, "message": ""}]
+    try:
+        names: list[str] = list(inspect.signature(plan.fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    detail: list[dict[str, Any]] = []
+    for i, item in enumerate(response):
+        if isinstance(item, dict) and item.get("__type__") == "validate":
+            detail.append({**item, "parameter_name": names[i] if i < len(names) else f"parameter_{i}"})
+        else:
+            detail.append({"is_valid": True, "message": ""})
+    return detail
 
 
 # --- errors ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import threading
 import time
@@ -27,7 +28,9 @@ from podium.execution.run import (
     error_output,
     log_failure,
     normalize_data,
+    prepare_inputs,
     state_inputs,
+    validation_detail,
 )
 from podium.execution.state import SessionStateStore
 from podium.progress import current_tqdm_progress, install_tqdm_patch, uninstall_tqdm_patch
@@ -254,27 +257,31 @@ class EventEngine:
         return event_id
 
     def _validate(self, plan: HandlerPlan, data: list[Any], session_hash: str | None) -> None:
-        """Run the event's `validator` on the raw input values; raise ValidationFailed when it says no."""
+        """Run the event's `validator` on the preprocessed inputs, as Gradio does at join time.
+
+        Raises ValidationFailed (422) when an input is invalid, InvalidRequest (400) when the validator fails.
+        """
         validator = plan.block_fn.validator
         assert validator is not None
         try:
             values = normalize_data(plan, data)
-            result = validator(*values)
-        except Exception as exc:  # noqa: BLE001 - a broken validator must not crash the join
-            logger.warning("Validator of %r failed: %s", plan.name, exc)
-            return
-        results = result if isinstance(result, (list, tuple)) else [result]
-        detail: list[dict[str, Any]] = []
-        failed = False
-        names = [getattr(c, "label", None) or f"parameter_{c.id}" for c in plan.inputs]
-        for i, item in enumerate(results):
-            if isinstance(item, dict) and item.get("__type__") == "validate":
-                entry = {**item, "parameter_name": item.get("parameter_name") or (names[i] if i < len(names) else None)}
-                failed = failed or item.get("is_valid") is False
-                detail.append(entry)
+            if session_hash:
+                states = state_inputs(plan, functools.partial(self.state.get, session_hash))
             else:
-                detail.append({"is_valid": True, "message": ""})
-        if failed:
+                states = state_inputs(plan, lambda c: c.initial_session_value())
+            prepared = prepare_inputs(plan, values, states, self.files)
+            args = [dict(zip(plan.inputs, prepared, strict=True))] if plan.inputs_as_dict else prepared
+            result = validator(*args)
+        except Exception as exc:  # noqa: BLE001 - a failing validator rejects the request, it must not crash it
+            raise InvalidRequest(f"The input validator of {plan.name!r} failed: {exc}") from None
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()
+            logger.warning("Validator of %r is async; Podium runs validators at join time and only sync ones.",
+                           plan.name)
+            return
+        detail = validation_detail(plan, result)
+        if not all(entry.get("is_valid") is True for entry in detail):
             raise ValidationFailed(detail)
 
     def _session(self, session_hash: str, *, create: bool) -> Session | None:
