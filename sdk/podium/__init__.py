@@ -60,6 +60,8 @@ _EXPORTS: dict[str, str] = {
     "File": "podium.components.file",
     # files
     "FileData": "podium.files.filedata",
+    # serving
+    "mount_gradio_app": "podium.server.mount",
 }
 
 __all__ = sorted(_EXPORTS)
