@@ -599,3 +599,16 @@ def test_skip_for_several_outputs_and_none_props_in_updates() -> None:
 
     assert run(main()) == [[{"__type__": "update"}, {"__type__": "update"}],
                            [{"__type__": "update", "value": None, "visible": False}]]
+
+
+def test_a_validator_that_raises_rejects_the_join_as_a_bad_request() -> None:
+    def broken(x: str) -> None:
+        raise RuntimeError("validator bug")
+
+    async def main() -> None:
+        engine = await started(app(lambda x: x, validator=broken))
+        with pytest.raises(InvalidRequest, match="validator bug"):
+            engine.join(fn_index=0, data=["x"], session_hash="s", request=RequestInfo())
+        await engine.stop()
+
+    run(main())

@@ -352,6 +352,30 @@ def split_batch_result(plan: HandlerPlan, result: Any, size: int) -> list[list[A
 # --- validation --------------------------------------------------------------------------------------
 
 
+def run_validator(plan: HandlerPlan, data: list[Any], session_value: Callable[[State], Any],
+                  files: FileContext | None) -> list[dict[str, Any]] | None:
+    """Call the event's `validator` with the preprocessed inputs, as Gradio does at join time.
+
+    Returns the 422 `detail` list (None for an async validator, which a synchronous join cannot await).
+    Raises `BadInput` when the inputs do not fit or the validator itself fails.
+    """
+    validator = plan.block_fn.validator
+    assert validator is not None
+    try:
+        values = normalize_data(plan, data)
+        prepared = prepare_inputs(plan, values, state_inputs(plan, session_value), files)
+        args = [dict(zip(plan.inputs, prepared, strict=True))] if plan.inputs_as_dict else prepared
+        result = validator(*args)
+    except Exception as exc:  # noqa: BLE001 - a failing validator rejects the request
+        raise BadInput(f"The input validator of {plan.name!r} failed: {exc}") from None
+    if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            result.close()
+        logger.warning("Validator of %r is async; Podium runs validators at join time, only sync ones.", plan.name)
+        return None
+    return validation_detail(plan, result)
+
+
 def validation_detail(plan: HandlerPlan, result: Any) -> list[dict[str, Any]]:
     """A validator's return value as the 422 `detail` list: one entry per input, named by parameter.
 

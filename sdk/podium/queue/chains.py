@@ -21,7 +21,8 @@ from podium.execution.invoke import call_sync
 from podium.execution.run import CallContext, log_failure, normalize_data
 
 if TYPE_CHECKING:
-    from podium.queue.engine import Event, EventEngine
+    from podium.queue.engine import EventEngine
+    from podium.queue.events import Event
     from podium.queue.groups import ConcurrencyGroup
 
 CHAIN_MAX_EVENTS = 32
@@ -41,7 +42,7 @@ def chain_length(group: ConcurrencyGroup, average: float | None) -> int:
 
 def take_chain(group: ConcurrencyGroup, first: Event, more: int) -> list[Event]:
     """`first` plus up to `more` events of the same handler from the head of the queue (FIFO kept)."""
-    from podium.queue.engine import QUEUED
+    from podium.queue.events import QUEUED
 
     chain = [first]
     waiting = group.waiting
@@ -60,7 +61,7 @@ def take_chain(group: ConcurrencyGroup, first: Event, more: int) -> list[Event]:
 
 def run_chain(engine: EventEngine, chain: list[Event], post: Callable[..., None]) -> None:
     """Thread pool: run each event of the chain and post its outcome to the loop; then free the slot."""
-    from podium.queue.engine import DONE
+    from podium.queue.events import DONE
 
     try:
         for event in chain:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import logging
 import threading
 import time
@@ -20,17 +19,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from podium.exceptions import log_sink
+from podium.execution.direct import run_to_end
 from podium.execution.invoke import Invoker, Outputs
 from podium.execution.run import (
+    BadInput,
     CallContext,
     HandlerPlan,
     build_plan,
     error_output,
     log_failure,
     normalize_data,
-    prepare_inputs,
+    run_validator,
     state_inputs,
-    validation_detail,
 )
 from podium.execution.state import SessionStateStore
 from podium.progress import current_tqdm_progress, install_tqdm_patch, uninstall_tqdm_patch
@@ -38,8 +38,10 @@ from podium.queue import messages
 from podium.queue.chains import chain_length, run_chain, take_chain
 from podium.queue.diff import diff, snapshot
 from podium.queue.errors import EventFailed, InvalidRequest, QueueFull, QueueStopped, UnknownFunction, ValidationFailed
+from podium.queue.events import DONE, QUEUED, RUNNING, Event
 from podium.queue.groups import ConcurrencyGroup
-from podium.queue.sessions import EventChannel, MessageBuffer, Session
+from podium.queue.reporting import ProgressThrottle, log_to_server
+from podium.queue.sessions import EventChannel, Session, read_channel, read_session
 from podium.request import RequestInfo
 
 if TYPE_CHECKING:
@@ -47,39 +49,7 @@ if TYPE_CHECKING:
     from podium.execution.files import FileContext
 
 logger = logging.getLogger("podium.queue")
-
-QUEUED, RUNNING, DONE = 0, 1, 2
 Message = dict[str, Any]
-
-
-class Event:
-    """One queued or running call of a handler."""
-
-    __slots__ = ("id", "plan", "group", "session", "channel", "data", "request", "event_data", "trigger_id",
-                 "simple_format", "state", "task", "last_rank", "last_estimation_at", "last_payloads")
-
-    def __init__(self, event_id: str, plan: HandlerPlan, group: ConcurrencyGroup, session: Session | None,
-                 channel: MessageBuffer, data: list[Any], request: RequestInfo, event_data: Any,
-                 trigger_id: int | None, simple_format: bool) -> None:
-        self.id = event_id
-        self.plan = plan
-        self.group = group
-        self.session = session  # None for simple_format events (their messages go to `channel` only)
-        self.channel = channel
-        self.data = data
-        self.request = request
-        self.event_data = event_data
-        self.trigger_id = trigger_id
-        self.simple_format = simple_format
-        self.state = QUEUED
-        self.task: asyncio.Task[None] | None = None
-        self.last_rank = -1
-        self.last_estimation_at = 0.0
-        self.last_payloads: list[Any] | None = None
-
-    @property
-    def session_hash(self) -> str:
-        return self.request.session_hash or self.id
 
 
 class EventEngine:
@@ -261,27 +231,15 @@ class EventEngine:
 
         Raises ValidationFailed (422) when an input is invalid, InvalidRequest (400) when the validator fails.
         """
-        validator = plan.block_fn.validator
-        assert validator is not None
+        if session_hash:
+            session_value: Callable[[Any], Any] = functools.partial(self.state.get, session_hash)
+        else:
+            session_value = lambda component: component.initial_session_value()  # noqa: E731
         try:
-            values = normalize_data(plan, data)
-            if session_hash:
-                states = state_inputs(plan, functools.partial(self.state.get, session_hash))
-            else:
-                states = state_inputs(plan, lambda c: c.initial_session_value())
-            prepared = prepare_inputs(plan, values, states, self.files)
-            args = [dict(zip(plan.inputs, prepared, strict=True))] if plan.inputs_as_dict else prepared
-            result = validator(*args)
-        except Exception as exc:  # noqa: BLE001 - a failing validator rejects the request, it must not crash it
-            raise InvalidRequest(f"The input validator of {plan.name!r} failed: {exc}") from None
-        if inspect.isawaitable(result):
-            if inspect.iscoroutine(result):
-                result.close()
-            logger.warning("Validator of %r is async; Podium runs validators at join time and only sync ones.",
-                           plan.name)
-            return
-        detail = validation_detail(plan, result)
-        if not all(entry.get("is_valid") is True for entry in detail):
+            detail = run_validator(plan, data, session_value, self.files)
+        except BadInput as exc:
+            raise InvalidRequest(exc.message) from None
+        if detail is not None and not all(entry.get("is_valid") is True for entry in detail):
             raise ValidationFailed(detail)
 
     def _session(self, session_hash: str, *, create: bool) -> Session | None:
@@ -328,7 +286,9 @@ class EventEngine:
             started = True
             assert self._loop is not None
             if event.plan.block_fn.batch:
-                batch = [event, *self._take_batch(group, event.plan)]
+                more = group.take_matching(event.plan, event.plan.block_fn.max_batch_size - 1)
+                self._waiting -= len(more)
+                batch = [event, *more]
                 for member in batch:
                     member.state = RUNNING
                     self._forget_latest(member)
@@ -384,27 +344,8 @@ class EventEngine:
 
     def _log_sink_for(self, event: Event) -> Callable[[dict[str, Any]], None]:
         if event.simple_format:
-            return _log_to_server
+            return log_to_server
         return lambda payload: self._emit_threadsafe(event, messages.log(event.id, payload))
-
-    def _take_batch(self, group: ConcurrencyGroup, plan: HandlerPlan) -> list[Event]:
-        """Up to `max_batch_size - 1` more waiting events of the same function (removed from the queue)."""
-        room = max(plan.block_fn.max_batch_size - 1, 0)
-        taken: list[Event] = []
-        kept: list[Event] = []
-        for event in group.waiting:
-            if event.state != QUEUED:
-                continue
-            if len(taken) < room and event.plan is plan:
-                taken.append(event)
-            else:
-                kept.append(event)
-        if taken:
-            group.waiting.clear()
-            group.waiting.extend(kept)
-            group.size -= len(taken)
-            self._waiting -= len(taken)
-        return taken
 
     def _forget_latest(self, event: Event) -> None:
         session = event.session
@@ -442,8 +383,9 @@ class EventEngine:
 
     def _call_context(self, event: Event) -> CallContext:
         ctx = CallContext(self.blocks, event.request, event.event_data, event.trigger_id)
-        if not event.simple_format:
-            ctx.progress_reporter = _ProgressThrottle(self, event, self.status_update_interval)
+        if not event.simple_format and self._loop is not None:
+            send = lambda data: self._emit(event, messages.progress(event.id, data))  # noqa: E731
+            ctx.progress_reporter = ProgressThrottle(self._loop, self._loop_thread, send, self.status_update_interval)
         return ctx
 
     def _enter_event(self, event: Event, ctx: CallContext) -> bool:
@@ -483,7 +425,7 @@ class EventEngine:
             duration = time.perf_counter() - started
             plan.record_duration(duration)
             self._store_state(event.session_hash, new_state)
-            if isinstance(ctx.progress_reporter, _ProgressThrottle):
+            if isinstance(ctx.progress_reporter, ProgressThrottle):
                 ctx.progress_reporter.flush()
             if event.last_payloads is not None and not event.simple_format:
                 payloads = event.last_payloads  # the generator's last values, already copied
@@ -596,59 +538,20 @@ class EventEngine:
 
     # --- streams ----------------------------------------------------------------------------------
 
-    async def stream(self, session_hash: str) -> AsyncIterator[Message]:
+    def stream(self, session_hash: str) -> AsyncIterator[Message]:
         """The session's messages in order (the `queue/data` stream); heartbeats while idle.
 
         Ends after `close_stream`. An unknown session gets one `unexpected_error` (session_not_found).
+        Close the iterator (`aclose()`) when the client goes away.
         """
-        session = self._session(session_hash, create=False)
-        if session is None:
-            yield messages.unexpected_error("404: Not Found", session_not_found=True)
-            return
-        buffer = session.buffer
-        buffer.reader_generation += 1
-        generation = buffer.reader_generation
-        buffer.wake()  # an older reader of this session stops
-        session.readers += 1
-        try:
-            while True:
-                queued = buffer.messages
-                while queued:
-                    message = queued.popleft()
-                    kind = message["msg"]
-                    if kind == "close_stream" and (session.pending or queued):
-                        continue  # stale: an event joined after it was queued; a later close_stream follows
-                    yield message
-                    if kind == "close_stream" or kind == "unexpected_error":
-                        return
-                if not self._running:
-                    return
-                arrived = await buffer.wait(self.heartbeat_interval)
-                if buffer.reader_generation != generation:
-                    return
-                if not arrived:
-                    yield messages.heartbeat()
-        finally:
-            session.readers -= 1
-            session.last_active = time.monotonic()
+        return read_session(self._session(session_hash, create=False), self.heartbeat_interval, self._is_running)
 
-    async def event_stream(self, event_id: str) -> AsyncIterator[Message]:
+    def event_stream(self, event_id: str) -> AsyncIterator[Message]:
         """The messages of one `simple_format` event (for `/call` GET): full values, then the completion."""
-        channel = self._channels.pop(event_id, None)
-        if channel is None:
-            yield messages.unexpected_error("404: Not Found")
-            return
-        buffer = channel.buffer
-        while True:
-            while buffer.messages:
-                message = buffer.messages.popleft()
-                yield message
-                if message["msg"] in ("process_completed", "unexpected_error"):
-                    return
-            if not self._running:
-                return
-            if not await buffer.wait(self.heartbeat_interval):
-                yield messages.heartbeat()
+        return read_channel(self._channels.pop(event_id, None), self.heartbeat_interval, self._is_running)
+
+    def _is_running(self) -> bool:
+        return self._running
 
     # --- cancel, direct runs, sessions --------------------------------------------------------------
 
@@ -685,29 +588,9 @@ class EventEngine:
 
     async def _run_direct(self, plan: HandlerPlan, data: list[Any], session_hash: str, request: RequestInfo,
                           event_data: Any, trigger_id: int | None) -> dict[str, Any]:
-        invoker = self._invoker
-        assert invoker is not None
-        log_sink.set(_log_to_server)
-        started = time.perf_counter()
+        assert self._invoker is not None
         ctx = CallContext(self.blocks, request, event_data, trigger_id)
-        try:
-            values = normalize_data(plan, data)
-            states = state_inputs(plan, lambda c: self.state.get(session_hash, c))
-            if plan.block_fn.batch:
-                results = await invoker.run_batch(plan, [values], [states], ctx, request.root_url)
-                payloads, new_state = results[0]
-            else:
-                on_yield = (lambda p, s: self._store_state(session_hash, s)) if plan.is_generator else None
-                payloads, new_state = await invoker.run(plan, values, states, ctx, request.root_url, on_yield,
-                                                        plan.block_fn.time_limit)
-        except Exception as exc:  # noqa: BLE001
-            log_failure(plan.name, exc)
-            raise EventFailed(error_output(exc, self.show_error)) from None
-        duration = time.perf_counter() - started
-        plan.record_duration(duration)
-        self._store_state(session_hash, new_state)
-        return messages.output_dict(payloads, is_generating=False, duration=duration,
-                                    average_duration=plan.average_duration)
+        return await run_to_end(self._invoker, plan, data, ctx, self.state, session_hash, self.show_error)
 
     def session_disconnected(self, session_hash: str) -> None:
         """The session's heartbeat closed: run its `unload` handlers, forget its State after a grace period."""
@@ -767,54 +650,3 @@ class EventEngine:
             "waiting": self._waiting,
             "running": sum(g.active for g in self._groups.values()),
         }
-
-
-def _log_to_server(payload: dict[str, Any]) -> None:
-    """Where `gr.Info`/`gr.Warning` go when no stream shows them (`/run`, `/call`, unload handlers)."""
-    logger.info("%s: %s", payload.get("title"), payload.get("log"))
-
-
-class _ProgressThrottle:
-    """Sends an event's progress at most once per interval, always including the latest (thread-safe)."""
-
-    __slots__ = ("engine", "event", "interval", "pending", "scheduled", "last_sent")
-
-    def __init__(self, engine: EventEngine, event: Event, interval: float) -> None:
-        self.engine = engine
-        self.event = event
-        self.interval = interval
-        self.pending: list[dict[str, Any]] | None = None
-        self.scheduled = False
-        self.last_sent = 0.0
-
-    def __call__(self, progress_data: list[dict[str, Any]]) -> None:
-        self.pending = progress_data
-        if self.scheduled:
-            return
-        self.scheduled = True
-        delay = max(0.0, self.last_sent + self.interval - time.monotonic())
-        loop = self.engine._loop
-        if loop is None or loop.is_closed():
-            return
-        if threading.get_ident() == self.engine._loop_thread:
-            self._arm(delay)
-        else:
-            loop.call_soon_threadsafe(self._arm, delay)
-
-    def _arm(self, delay: float) -> None:
-        loop = self.engine._loop
-        assert loop is not None
-        if delay <= 0:
-            self.flush()
-        else:
-            loop.call_later(delay, self.flush)
-
-    def flush(self) -> None:
-        self.scheduled = False
-        data, self.pending = self.pending, None
-        if data is not None:
-            self.last_sent = time.monotonic()
-            self.engine._emit(self.event, messages.progress(self.event.id, data))
-
-
-Reporter = Callable[[list[dict[str, Any]]], None]

@@ -29,3 +29,22 @@ class ConcurrencyGroup:
 
     def __repr__(self) -> str:
         return f"ConcurrencyGroup({self.name!r}, limit={self.limit}, active={self.active}, waiting={self.size})"
+
+    def take_matching(self, plan: Any, room: int) -> list[Any]:
+        """Remove and return up to `room` waiting events of handler `plan` (a batch), keeping the others' order."""
+        from podium.queue.events import QUEUED
+
+        taken: list[Any] = []
+        kept: list[Any] = []
+        for event in self.waiting:
+            if event.state != QUEUED:
+                continue
+            if len(taken) < room and event.plan is plan:
+                taken.append(event)
+            else:
+                kept.append(event)
+        if taken:
+            self.waiting.clear()
+            self.waiting.extend(kept)
+            self.size -= len(taken)
+        return taken

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Callable
 from typing import Any
+
+from podium.queue import messages
 
 Message = dict[str, Any]
 
@@ -83,3 +86,60 @@ class EventChannel:
         self.event_id = event_id
         self.buffer = MessageBuffer(max_messages=1_000)
         self.created = time.monotonic()
+
+
+async def read_session(session: Session | None, heartbeat_interval: float,
+                       running: Callable[[], bool]) -> AsyncIterator[Message]:
+    """A session's `queue/data` stream: its buffered messages in order, heartbeats while idle.
+
+    Ends after `close_stream` (one made stale by a later join is skipped), after `unexpected_error`, when
+    the engine stops, or when a newer reader of the same session takes over.
+    """
+    if session is None:
+        yield messages.unexpected_error("404: Not Found", session_not_found=True)
+        return
+    buffer = session.buffer
+    buffer.reader_generation += 1
+    generation = buffer.reader_generation
+    buffer.wake()  # an older reader of this session stops
+    session.readers += 1
+    try:
+        while True:
+            queued = buffer.messages
+            while queued:
+                message = queued.popleft()
+                kind = message["msg"]
+                if kind == "close_stream" and (session.pending or queued):
+                    continue  # stale: an event joined after it was queued; a later close_stream follows
+                yield message
+                if kind == "close_stream" or kind == "unexpected_error":
+                    return
+            if not running():
+                return
+            arrived = await buffer.wait(heartbeat_interval)
+            if buffer.reader_generation != generation:
+                return
+            if not arrived:
+                yield messages.heartbeat()
+    finally:
+        session.readers -= 1
+        session.last_active = time.monotonic()
+
+
+async def read_channel(channel: EventChannel | None, heartbeat_interval: float,
+                       running: Callable[[], bool]) -> AsyncIterator[Message]:
+    """One `simple_format` event's messages, up to and including its `process_completed`."""
+    if channel is None:
+        yield messages.unexpected_error("404: Not Found")
+        return
+    buffer = channel.buffer
+    while True:
+        while buffer.messages:
+            message = buffer.messages.popleft()
+            yield message
+            if message["msg"] in ("process_completed", "unexpected_error"):
+                return
+        if not running():
+            return
+        if not await buffer.wait(heartbeat_interval):
+            yield messages.heartbeat()
