@@ -512,9 +512,10 @@ def test_heartbeats_while_idle() -> None:
 
 def test_unload_handlers_run_when_the_session_disconnects_and_state_expires() -> None:
     unloaded: list[str] = []
+    deleted: list[Any] = []
 
     with gr.Blocks() as demo:
-        text, state, out = gr.Textbox(), gr.State(0), gr.Textbox()
+        text, state, out = gr.Textbox(), gr.State(0, delete_callback=deleted.append), gr.Textbox()
         text.submit(lambda x, n: (x, n + 1), [text, state], [out, state])
 
         def bye(request: gr.Request) -> None:
@@ -527,15 +528,16 @@ def test_unload_handlers_run_when_the_session_disconnects_and_state_expires() ->
         await call(engine, 0, ["x", None], session_hash="gone")
         assert "gone" in engine.state
         engine.session_disconnected("gone")
-        for _ in range(100):
+        for _ in range(200):
             await asyncio.sleep(0.01)
-            if "gone" not in engine.state and unloaded:
+            if "gone" not in engine.state and unloaded and deleted:
                 break
         assert "gone" not in engine.state
         await engine.stop()
 
     run(main())
     assert unloaded == ["gone"]
+    assert deleted == [1]  # the State's delete_callback got the session's last value
 
 
 def test_stop_tells_open_streams_the_server_stopped() -> None:

@@ -42,9 +42,9 @@ class SessionStateStore:
     def set(self, session_hash: str, component_id: int, value: Any) -> None:
         self.session(session_hash)[component_id] = value
 
-    def drop(self, session_hash: str) -> None:
-        """Forget every value of a session (after it disconnected)."""
-        self._sessions.pop(session_hash, None)
+    def drop(self, session_hash: str) -> dict[int, Any]:
+        """Forget every value of a session (after it disconnected); returns what it held."""
+        return self._sessions.pop(session_hash, None) or {}
 
     def __contains__(self, session_hash: object) -> bool:
         return session_hash in self._sessions

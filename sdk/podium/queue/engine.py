@@ -615,7 +615,11 @@ class EventEngine:
 
     def _expire_state(self, session_hash: str) -> None:
         self._state_expiry.pop(session_hash, None)
-        self.state.drop(session_hash)
+        values = self.state.drop(session_hash)
+        for component_id, value in values.items():
+            callback = getattr(self.blocks.blocks.get(component_id), "delete_callback", None)
+            if callable(callback) and self._executor is not None:
+                self._executor.submit(_call_quietly, callback, value)  # user code: never on the loop
         session = self._sessions.get(session_hash)
         if session is not None and session.is_idle():
             del self._sessions[session_hash]
@@ -650,3 +654,10 @@ class EventEngine:
             "waiting": self._waiting,
             "running": sum(g.active for g in self._groups.values()),
         }
+
+
+def _call_quietly(callback: Callable[[Any], Any], value: Any) -> None:
+    try:
+        callback(value)
+    except Exception:  # noqa: BLE001 - a failing cleanup callback must not disturb the server
+        logger.exception("State delete_callback failed")
