@@ -143,3 +143,24 @@ def _env() -> dict[str, str]:
 
     sdk = os.path.dirname(os.path.dirname(podium.__file__))
     return {**os.environ, "PYTHONPATH": sdk}
+
+
+def test_optional_request_and_event_data_annotations_are_injected() -> None:
+    from typing import Optional  # noqa: UP035 - the spelling users write
+
+    def fn(x: str, request: gr.Request | None = None, evt: Optional[gr.SelectData] = None) -> str:  # noqa: UP045
+        return x
+
+    plan, demo = plan_for(fn)
+    args, kwargs = build_call(plan, ["X"], CallContext(demo, RequestInfo(session_hash="s"), {"index": 1}))
+    assert args[0] == "X" and isinstance(args[1], Request) and isinstance(args[2], gr.SelectData)
+    assert args[2].index == 1 and kwargs == {}
+
+
+def test_resolvable_optional_annotations_are_unwrapped() -> None:
+    def fn(x: str, request: gr.Request | None = None) -> str:
+        return x
+
+    plan, demo = plan_for(fn)
+    args, _ = build_call(plan, ["X"], CallContext(demo, RequestInfo()))
+    assert isinstance(args[1], Request)

@@ -12,7 +12,7 @@ import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, get_type_hints
+from typing import TYPE_CHECKING, Any, get_args, get_type_hints
 
 from podium.components.base import Component
 from podium.components.state import State
@@ -145,15 +145,15 @@ def _find_injections(fn: Callable[..., Any]) -> list[Injection]:
     found: list[Injection] = []
     position = 0
     for param in signature.parameters.values():
-        annotation = hints.get(param.name, param.annotation)
+        annotation = _unwrap_optional(hints.get(param.name, param.annotation))
         kind: str | None = None
         extra: Any = None
         if isinstance(annotation, type) and issubclass(annotation, Request):
             kind = INJECT_REQUEST
         elif isinstance(annotation, type) and issubclass(annotation, EventData):
             kind, extra = INJECT_EVENT_DATA, annotation
-        elif isinstance(annotation, str) and annotation.rsplit(".", 1)[-1] == "Request":
-            kind = INJECT_REQUEST
+        elif isinstance(annotation, str) and (named := _class_named_in(annotation)) is not None:
+            kind, extra = (INJECT_REQUEST, None) if named is Request else (INJECT_EVENT_DATA, named)
         elif isinstance(param.default, Progress):
             kind, extra = INJECT_PROGRESS, param.default
         if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
@@ -163,6 +163,32 @@ def _find_injections(fn: Callable[..., Any]) -> list[Injection]:
         elif param.kind == param.KEYWORD_ONLY and kind is not None:
             found.append(Injection(None, param.name, kind, extra))
     return found
+
+
+def _class_named_in(annotation: str) -> type | None:
+    """`Request`/`EventData` classes named by an annotation left as a string (`"gr.Request | None"`)."""
+    from podium import events
+
+    text = annotation.replace(" ", "")
+    for wrapper in ("Optional[", "typing.Optional["):
+        if text.startswith(wrapper) and text.endswith("]"):
+            text = text[len(wrapper):-1]
+    parts = [part for part in text.split("|") if part != "None"]
+    if len(parts) != 1:
+        return None
+    name = parts[0].rsplit(".", 1)[-1]
+    if name == "Request":
+        return Request
+    found = getattr(events, name, None)
+    return found if isinstance(found, type) and issubclass(found, EventData) else None
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    """`Request | None` / `Optional[SelectData]` -> the class inside (handlers often default these to None)."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], (Request, EventData)):
+        return args[0]
+    return annotation
 
 
 @dataclass
