@@ -614,3 +614,37 @@ def test_a_validator_that_raises_rejects_the_join_as_a_bad_request() -> None:
         await engine.stop()
 
     run(main())
+
+
+def test_state_time_to_live_forgets_the_value_and_calls_delete_callback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import podium.execution.state as state_module
+
+    class Clock:
+        now = 1000.0
+
+        def monotonic(self) -> float:
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr(state_module, "time", clock)
+    deleted: list[Any] = []
+
+    with gr.Blocks() as demo:
+        text, counter, out = gr.Textbox(), gr.State(0, time_to_live=10, delete_callback=deleted.append), gr.Textbox()
+        text.submit(lambda x, n: (f"{x}{n + 1}", n + 1), [text, counter], [out, counter])
+
+    async def main() -> list[Any]:
+        engine = await started(demo)
+        results = []
+        for advance in (0, 5, 11):  # the third call comes 11 s after the value was last set
+            clock.now += advance
+            results.append(completed(await call(engine, 0, ["n", None]))["output"]["data"][0])
+        for _ in range(100):
+            if deleted:
+                break
+            await asyncio.sleep(0.01)
+        await engine.stop()
+        return results
+
+    assert run(main()) == ["n1", "n2", "n1"]
+    assert deleted == [2]

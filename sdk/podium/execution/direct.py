@@ -29,7 +29,7 @@ async def run_to_end(invoker: Invoker, plan: HandlerPlan, data: list[Any], ctx: 
 
     def store(new_state: dict[int, Any]) -> None:
         for component_id, value in new_state.items():
-            state.set(session_hash, component_id, value)
+            state.set(session_hash, component_id, value, ctx.blocks.blocks.get(component_id))  # type: ignore[arg-type]
 
     try:
         values = normalize_data(plan, data)

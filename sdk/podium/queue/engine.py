@@ -76,7 +76,7 @@ class EventEngine:
         # delay helps a client that joins from several threads just as an event completes, but breaks
         # gradio_client's reset_session() (its still-open old reader would cancel the new session's job).
         self.close_stream_delay = close_stream_delay
-        self.state = SessionStateStore(max_state_sessions)
+        self.state = SessionStateStore(max_state_sessions, on_expired=self._state_value_expired)
         self._plans: list[HandlerPlan | None] = []
         self._groups: dict[str, ConcurrencyGroup] = {}
         self._plan_groups: list[ConcurrencyGroup | None] = []
@@ -489,7 +489,7 @@ class EventEngine:
 
     def _store_state(self, session_hash: str, new_state: dict[int, Any]) -> None:
         for component_id, value in new_state.items():
-            self.state.set(session_hash, component_id, value)
+            self.state.set(session_hash, component_id, value, self.blocks.blocks.get(component_id))  # type: ignore[arg-type]
 
     def _complete_error(self, event: Event, exc: BaseException) -> None:
         output = error_output(exc, self.show_error)
@@ -615,14 +615,17 @@ class EventEngine:
 
     def _expire_state(self, session_hash: str) -> None:
         self._state_expiry.pop(session_hash, None)
-        values = self.state.drop(session_hash)
-        for component_id, value in values.items():
-            callback = getattr(self.blocks.blocks.get(component_id), "delete_callback", None)
-            if callable(callback) and self._executor is not None:
-                self._executor.submit(_call_quietly, callback, value)  # user code: never on the loop
+        for component_id, value in self.state.drop(session_hash).items():
+            self._state_value_expired(self.blocks.blocks.get(component_id), value)
         session = self._sessions.get(session_hash)
         if session is not None and session.is_idle():
             del self._sessions[session_hash]
+
+    def _state_value_expired(self, component: Any, value: Any) -> None:
+        """Call the State's `delete_callback` (in the pool: it is user code) with the value it forgets."""
+        callback = getattr(component, "delete_callback", None)
+        if callable(callback) and self._executor is not None:
+            self._executor.submit(_call_quietly, callback, value)
 
     def _sweep(self) -> None:
         """Every minute: forget idle sessions and unread `/call` results (bounded memory)."""
