@@ -538,3 +538,23 @@ def test_a_close_stream_buffered_before_later_events_is_skipped_even_when_they_f
     msgs = run(main())
     assert [m["output"]["data"] for m in msgs if m["msg"] == "process_completed"] == [["a"], ["b"]]
     assert [m["msg"] for m in msgs].count("close_stream") == 1 and msgs[-1]["msg"] == "close_stream"
+
+
+def test_a_second_reader_of_a_session_takes_over_from_the_first() -> None:
+    async def main() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        gate = Gate()
+        engine = await started(app(gate))
+        join(engine, 0, ["a"], "s")
+        first = asyncio.ensure_future(drain(engine, "s"))
+        await settle()
+        second = asyncio.ensure_future(drain(engine, "s"))
+        await settle()
+        assert first.done()  # the older reader stopped
+        gate.release.set()
+        result = (await first, await second)
+        await engine.stop()
+        return result
+
+    first, second = run(main())
+    assert [m["msg"] for m in first] == ["estimation", "process_starts"]
+    assert [m["msg"] for m in second] == ["process_completed", "close_stream"]
