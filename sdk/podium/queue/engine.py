@@ -443,10 +443,10 @@ class EventEngine:
             return
         plan = event.plan
         duration = time.perf_counter() - started
+        current = snapshot(payloads)  # the generator may change its objects in place before they are sent
         if event.simple_format:
-            data = payloads
+            data = current
         else:
-            current = snapshot(payloads)  # the handler may change its objects in place later
             previous = event.last_payloads
             data = current if previous is None else [diff(a, b) for a, b in zip(previous, current, strict=True)]
             event.last_payloads = current
