@@ -66,6 +66,10 @@ class BlockFunction:
             from podium.events import takes_event_data
 
             self.collects_event_data = takes_event_data(fn)
+        else:
+            # Browser-only handlers (`js=`) and cancel-only events are not endpoints, as in Gradio.
+            self.api_visibility = "private"
+            self.queue = False
         if self.concurrency_id is None:
             self.concurrency_id = f"fn:{id(self)}"
 
@@ -82,7 +86,7 @@ class BlockFunction:
         if self.api_name is None or self.api_name is False:  # type: ignore[comparison-overlap]
             if self.api_name is False:
                 self.api_visibility = "private"
-            base = self.name if self.fn is not None else "js_fn"
+            base = self.name if self.fn is not None else ("js_fn" if self.js else "unnamed")
             if base == "<lambda>":
                 base = "lambda"
         else:
@@ -112,7 +116,7 @@ class BlockFunction:
             "batch": self.batch,
             "max_batch_size": self.max_batch_size,
             "cancels": [f.fn_index for f in self.cancels],
-            "types": {"generator": self.is_generator, "cancel": False},
+            "types": {"generator": self.is_generator, "cancel": self.fn is None and bool(self.cancels)},
             "collects_event_data": self.collects_event_data,
             "trigger_after": self.trigger_after.fn_index if self.trigger_after is not None else None,
             "trigger_only_on_success": self.trigger_only_on_success,

@@ -337,7 +337,7 @@ def process_outputs(plan: HandlerPlan, values: Sequence[Any], files: FileContext
             value = value.as_update()
         if is_update(value):
             # props set to None are left out ("no change"), except `value`, where None clears the component
-            payload = {k: v for k, v in value.items() if v is not None or k == "value"}
+            payload = component.process_update({k: v for k, v in value.items() if v is not None or k == "value"})
             if postprocess and "value" in payload:
                 payload["value"] = component.postprocess(payload["value"])
         else:
