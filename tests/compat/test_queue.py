@@ -25,11 +25,6 @@ def batch_app(running_apps):
     return running_apps.get("batching")
 
 
-@pytest.fixture(scope="module")
-def quick_app(running_apps):
-    return running_apps.get("api_visibility")
-
-
 def wait_until(condition, timeout=60.0):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -59,12 +54,15 @@ def test_shared_concurrency_id_runs_one_at_a_time(concurrency_app, make_client):
     assert concurrency_app.group_max_active == 1
 
 
-def test_many_quick_jobs_on_one_client_all_complete(quick_app, make_client):
-    """Jobs of one Client share one `queue/data` stream: it may close only when none of them is pending."""
-    for _ in range(10):
-        client = make_client(quick_app)
-        jobs = [client.submit(f"job{i}", api_name="/shout") for i in range(8)]
-        assert [job.result(timeout=60) for job in jobs] == [f"JOB{i}" for i in range(8)]
+def test_one_client_stream_carries_many_jobs(concurrency_app, make_client):
+    """Jobs of one Client share one `queue/data` stream: it must stay open until the last of them completes."""
+    client = make_client(concurrency_app)
+    jobs = [client.submit(f"job{i}", api_name="/wait_for_release") for i in range(8)]
+    try:
+        wait_until(lambda: all(job.communicator.event_id is not None for job in jobs))
+    finally:
+        concurrency_app.release.set()
+    assert [job.result(timeout=60) for job in jobs] == [f"released job{i}" for i in range(8)]
 
 
 def test_queue_full_raises_queue_error(queue_app, make_client):
@@ -90,14 +88,25 @@ def test_batch_function_single_call(batch_app, make_client):
     assert make_client(batch_app).predict("ab", 3, api_name="/double_all") == ("abab", 6)
 
 
-def test_batch_function_many_calls(batch_app, make_client):
+def test_waiting_events_are_batched(batch_app, make_client):
     client = make_client(batch_app)
+    batch_app.gate.clear()
+    batch_app.started.clear()
     before = len(batch_app.batch_sizes)
-    jobs = [client.submit(f"t{i}", i, api_name="/double_all") for i in range(6)]
-    assert [job.result(timeout=60) for job in jobs] == [(f"t{i}t{i}", 2 * i) for i in range(6)]
+    try:
+        first = client.submit("t0", 0, api_name="/double_all")
+        assert batch_app.started.wait(timeout=60), "the first batch never started"
+        waiting = [client.submit(f"t{i}", i, api_name="/double_all") for i in range(1, 6)]
+        wait_until(lambda: all(job.communicator.event_id is not None for job in waiting))
+    finally:
+        batch_app.gate.set()
+    results = [first.result(timeout=60)] + [job.result(timeout=60) for job in waiting]
+    assert results == [(f"t{i}t{i}", 2 * i) for i in range(6)]
     sizes = batch_app.batch_sizes[before:]
+    assert sizes[0] == 1
     assert sum(sizes) == 6
-    assert all(1 <= size <= 4 for size in sizes)
+    assert max(sizes) <= 4  # max_batch_size
+    assert len(sizes) < 6  # the five events that waited ran in fewer calls than one each
 
 
 def test_batch_view_api_shows_single_values(batch_app, make_client):

@@ -13,6 +13,8 @@ pair = threading.Barrier(2, timeout=30)
 async_active = 0
 async_both_in = asyncio.Event()
 
+release = threading.Event()  # `wait_for_release` runs until a test sets it
+
 group_lock = threading.Lock()
 group_active = 0
 group_max_active = 0
@@ -46,6 +48,11 @@ def _one_at_a_time(tag, name):
     return f"{tag} {name}"
 
 
+def wait_for_release(name):
+    release.wait(60)
+    return f"released {name}"
+
+
 def first_in_group(name):
     return _one_at_a_time("first", name)
 
@@ -60,6 +67,7 @@ with gr.Blocks() as demo:
     go = gr.Button("Go")
     go.click(meet, name, out, concurrency_limit=2, api_name="meet")
     go.click(meet_async, name, out, concurrency_limit=2, api_name="meet_async")
+    go.click(wait_for_release, name, out, concurrency_limit=None, api_name="wait_for_release")
     go.click(first_in_group, name, out, concurrency_limit=1, concurrency_id="shared", api_name="first_in_group")
     go.click(second_in_group, name, out, concurrency_limit=1, concurrency_id="shared", api_name="second_in_group")
 
