@@ -60,7 +60,8 @@ class BlockFunction:
             self.is_generator = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
             self.is_async = inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
             if not self.is_generator and callable(fn) and not inspect.isfunction(fn):
-                call = fn.__call__  # callable objects
+                instance: Any = fn
+                call = instance.__call__  # callable objects: look at their __call__
                 self.is_generator = inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call)
                 self.is_async = inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)
             from podium.events import takes_event_data
