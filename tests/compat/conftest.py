@@ -25,6 +25,8 @@ import httpx
 import pytest
 
 APPS_DIR = Path(__file__).parent / "apps"
+if str(APPS_DIR.parent) not in sys.path:  # test modules import `golden_api` (pytest runs with --import-mode=importlib)
+    sys.path.insert(0, str(APPS_DIR.parent))
 BACKEND = os.environ.get("COMPAT_BACKEND", "podium")
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry from either side, ever
