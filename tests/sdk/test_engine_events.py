@@ -1,61 +1,34 @@
-"""The event engine driven directly (no HTTP): what each kind of handler produces on the session stream."""
+"""The event engine driven directly (no HTTP): what each kind of handler gets and sends on the session stream."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+import importlib.util
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import podium as gr
-from podium.components.base import Component
-from podium.queue.diff import apply_diff
-from podium.queue.engine import EventEngine
 from podium.queue.errors import EventFailed, InvalidRequest, UnknownFunction
 from podium.request import Request, RequestInfo
 
 
-class Anything(Component):
-    """A component whose payload is the value itself (like gr.JSON)."""
-
-    EVENTS = ("change",)
-
-
-def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, 20))
-
-
-async def started(blocks: gr.Blocks, **options: Any) -> EventEngine:
-    options.setdefault("close_stream_delay", 0.0)  # tests read many streams to their end
-    engine = EventEngine(blocks, files=options.pop("files", None), **options)
-    await engine.start()
-    return engine
+def _load_helpers() -> Any:
+    """The helpers in _engine_helpers.py (pytest's importlib mode puts no test folder on sys.path)."""
+    name = "podium_engine_test_helpers"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("_engine_helpers.py"))
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
 
 
-async def drain(engine: EventEngine, session_hash: str) -> list[dict[str, Any]]:
-    return [m async for m in engine.stream(session_hash)]
-
-
-async def call(engine: EventEngine, fn_index: int, data: list[Any], session_hash: str = "s", **kw: Any) -> list[dict[str, Any]]:
-    """Join one event and read the session's stream to its close_stream."""
-    engine.join(fn_index=fn_index, data=data, session_hash=session_hash, request=kw.pop("request", RequestInfo()), **kw)
-    return await drain(engine, session_hash)
-
-
-def completed(msgs: list[dict[str, Any]]) -> dict[str, Any]:
-    done = [m for m in msgs if m["msg"] == "process_completed"]
-    assert len(done) == 1, msgs
-    return done[0]
-
-
-def app(fn: Callable[..., Any], n_in: int = 1, n_out: int = 1, **options: Any) -> gr.Blocks:
-    with gr.Blocks() as demo:
-        ins = [gr.Textbox() for _ in range(n_in)]
-        outs = [gr.Textbox() for _ in range(n_out)]
-        btn = gr.Textbox()
-        btn.submit(fn, ins, outs, **options)
-    return demo
+_helpers = _load_helpers()
+run, started, drain, call, completed, app = (_helpers.run, _helpers.started, _helpers.drain, _helpers.call,
+                                             _helpers.completed, _helpers.app)
 
 
 def test_plain_function_message_order_and_output() -> None:
@@ -96,94 +69,6 @@ def test_async_function_runs_on_the_loop() -> None:
     assert seen == [threading.main_thread().ident]
 
 
-def test_generator_sends_full_values_then_diffs_then_final_values() -> None:
-    def count(x: str):  # noqa: ANN202
-        for i in range(3):
-            yield "".join(str(j) for j in range(i + 1))
-
-    async def main() -> list[dict[str, Any]]:
-        engine = await started(app(count))
-        msgs = await call(engine, 0, ["x"])
-        await engine.stop()
-        return msgs
-
-    msgs = run(main())
-    generating = [m for m in msgs if m["msg"] == "process_generating"]
-    assert [g["output"]["data"] for g in generating] == [["0"], [[["append", [], "1"]]], [[["append", [], "2"]]]]
-    assert all(g["output"]["is_generating"] and g["success"] for g in generating)
-    assert completed(msgs)["output"]["data"] == ["012"]
-    # a client applying the edits rebuilds every value
-    value = generating[0]["output"]["data"][0]
-    for g in generating[1:]:
-        value = apply_diff(value, g["output"]["data"][0])
-    assert value == "012"
-
-
-def test_generator_mutating_a_list_in_place_still_gives_correct_diffs() -> None:
-    def chat(x: str):  # noqa: ANN202
-        history: list[dict[str, str]] = []
-        for word in ["a", "b", "c"]:
-            history.append({"role": "assistant", "content": word})
-            yield history
-
-    with gr.Blocks() as demo:
-        inp = Anything()
-        out = Anything()
-        inp.change(chat, inp, out)
-
-    async def main() -> list[dict[str, Any]]:
-        engine = await started(demo)
-        msgs = await call(engine, 0, ["x"])
-        await engine.stop()
-        return msgs
-
-    msgs = run(main())
-    generating = [m["output"]["data"][0] for m in msgs if m["msg"] == "process_generating"]
-    value = generating[0]
-    assert value == [{"role": "assistant", "content": "a"}]
-    for edits in generating[1:]:
-        value = apply_diff(value, edits)
-    assert value == [{"role": "assistant", "content": w} for w in "abc"]
-
-
-def test_async_generator_streams() -> None:
-    async def agen(x: str):  # noqa: ANN202
-        for i in range(3):
-            await asyncio.sleep(0)
-            yield x * (i + 1)
-
-    async def main() -> list[dict[str, Any]]:
-        engine = await started(app(agen))
-        msgs = await call(engine, 0, ["ab"])
-        await engine.stop()
-        return msgs
-
-    msgs = run(main())
-    generating = [m["output"]["data"] for m in msgs if m["msg"] == "process_generating"]
-    assert generating == [["ab"], [[["append", [], "ab"]]], [[["append", [], "ab"]]]]
-    assert completed(msgs)["output"]["data"] == ["ababab"]
-
-
-def test_generator_time_limit_stops_it_with_the_last_values() -> None:
-    import itertools
-
-    def endless(x: str):  # noqa: ANN202
-        for i in itertools.count():
-            yield str(i)
-
-    async def main() -> list[dict[str, Any]]:
-        engine = await started(app(endless, time_limit=0.05))
-        msgs = await call(engine, 0, ["x"])
-        await engine.stop()
-        return msgs
-
-    msgs = run(main())
-    done = completed(msgs)
-    assert done["success"] is True
-    last_full = int(done["output"]["data"][0])
-    assert last_full == len([m for m in msgs if m["msg"] == "process_generating"]) - 1
-
-
 def test_gr_error_is_shown_even_without_show_error() -> None:
     def fail(x: str) -> str:
         raise gr.Error(f"custom failure: {x}")
@@ -217,22 +102,6 @@ def test_other_exceptions_hide_their_text_unless_show_error(show_error: bool, ca
     assert done["output"] == expected
     assert set(done["output"]) <= {"error", "duration", "visible", "title", "print_exception"}
     assert any("secret detail" in (r.exc_text or "") or r.exc_info for r in caplog.records)
-
-
-def test_error_in_the_middle_of_a_generator() -> None:
-    def gen(x: str):  # noqa: ANN202
-        yield "a"
-        raise gr.Error("broke")
-
-    async def main() -> list[dict[str, Any]]:
-        engine = await started(app(gen))
-        msgs = await call(engine, 0, ["x"])
-        await engine.stop()
-        return msgs
-
-    msgs = run(main())
-    assert [m["msg"] for m in msgs][-3:] == ["process_generating", "process_completed", "close_stream"]
-    assert completed(msgs)["output"]["error"] == "broke"
 
 
 def test_state_is_per_session_and_persists_across_calls() -> None:
@@ -442,74 +311,6 @@ def test_run_now_returns_the_output_dict_or_raises_event_failed() -> None:
     run(main())
 
 
-def test_event_stream_for_simple_format_sends_full_values_only() -> None:
-    def gen(x: str):  # noqa: ANN202
-        yield "0"
-        yield "01"
-
-    async def main() -> list[dict[str, Any]]:
-        engine = await started(app(gen))
-        event_id = engine.join(fn_index=0, data=["x"], session_hash=None, request=RequestInfo(), simple_format=True)
-        msgs = [m async for m in engine.event_stream(event_id)]
-        again = [m async for m in engine.event_stream(event_id)]
-        assert again[0]["msg"] == "unexpected_error"
-        await engine.stop()
-        return msgs
-
-    msgs = run(main())
-    assert [m["msg"] for m in msgs] == ["process_generating", "process_generating", "process_completed"]
-    assert [m["output"]["data"] for m in msgs] == [["0"], ["01"], ["01"]]
-
-
-def test_unknown_session_stream_gets_session_not_found() -> None:
-    async def main() -> list[dict[str, Any]]:
-        engine = await started(app(lambda x: x))
-        msgs = await drain(engine, "nobody")
-        await engine.stop()
-        return msgs
-
-    assert run(main()) == [{"msg": "unexpected_error", "event_id": None, "message": "404: Not Found",
-                            "session_not_found": True, "success": False}]
-
-
-def test_stream_opened_after_the_event_finished_gets_the_buffered_messages() -> None:
-    async def main() -> list[dict[str, Any]]:
-        engine = await started(app(lambda x: x))
-        engine.join(fn_index=0, data=["x"], session_hash="late", request=RequestInfo())
-        for _ in range(50):
-            await asyncio.sleep(0.01)
-            if engine.stats()["events"] == 0:
-                break
-        msgs = await drain(engine, "late")
-        await engine.stop()
-        return msgs
-
-    assert [m["msg"] for m in run(main())] == ["estimation", "process_starts", "process_completed", "close_stream"]
-
-
-def test_heartbeats_while_idle() -> None:
-    async def main() -> list[dict[str, Any]]:
-        gate = asyncio.Event()
-
-        async def slow(x: str) -> str:
-            await gate.wait()
-            return x
-
-        engine = await started(app(slow), heartbeat_interval=0.01)
-        engine.join(fn_index=0, data=["x"], session_hash="s", request=RequestInfo())
-        msgs = []
-        async for m in engine.stream("s"):
-            msgs.append(m)
-            if m["msg"] == "heartbeat":
-                gate.set()
-        await engine.stop()
-        return msgs
-
-    msgs = run(main())
-    assert {"msg": "heartbeat", "event_id": None} in msgs
-    assert msgs[-1]["msg"] == "close_stream"
-
-
 def test_unload_handlers_run_when_the_session_disconnects_and_state_expires() -> None:
     unloaded: list[str] = []
     deleted: list[Any] = []
@@ -538,26 +339,6 @@ def test_unload_handlers_run_when_the_session_disconnects_and_state_expires() ->
     run(main())
     assert unloaded == ["gone"]
     assert deleted == [1]  # the State's delete_callback got the session's last value
-
-
-def test_stop_tells_open_streams_the_server_stopped() -> None:
-    async def main() -> list[dict[str, Any]]:
-        gate = asyncio.Event()
-
-        async def slow(x: str) -> str:
-            await gate.wait()
-            return x
-
-        engine = await started(app(slow))
-        engine.join(fn_index=0, data=["x"], session_hash="s", request=RequestInfo())
-        reader = asyncio.ensure_future(drain(engine, "s"))
-        await asyncio.sleep(0)
-        await engine.stop()
-        return await reader
-
-    msgs = run(main())
-    assert msgs[-1]["msg"] == "unexpected_error" and msgs[-1]["message"] == "Server stopped unexpectedly."
-    assert msgs[-1]["event_id"] is None
 
 
 def test_validator_rejects_bad_inputs_at_join_with_the_422_detail() -> None:

@@ -1,19 +1,18 @@
-"""`EventEngine`: sessions, the queue and running handlers; the one thing the HTTP layer drives.
+"""`EventEngine`: the queue and running handlers; the one thing the HTTP layer drives.
 
 Every event joins the FIFO of its concurrency group. A group starts its next event the moment a slot
 frees (no polling). Messages for a session are buffered from the join until its `queue/data` stream reads
-them. `join()` and `cancel()` must be called on the engine's event loop (the server's).
+them. `lifecycle.SessionLifecycle` keeps the sessions, `/call` channels and State, and ends them.
+`join()` and `cancel()` must be called on the engine's event loop (the server's).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -32,23 +31,22 @@ from podium.execution.run import (
     run_validator,
     state_inputs,
 )
-from podium.execution.state import SessionStateStore
 from podium.progress import current_tqdm_progress, install_tqdm_patch, uninstall_tqdm_patch
 from podium.queue import messages
 from podium.queue.chains import chain_length, run_chain, take_chain
 from podium.queue.diff import diff, snapshot
-from podium.queue.errors import EventFailed, InvalidRequest, QueueFull, QueueStopped, UnknownFunction, ValidationFailed
+from podium.queue.errors import InvalidRequest, QueueFull, QueueStopped, UnknownFunction, ValidationFailed
 from podium.queue.events import DONE, QUEUED, RUNNING, Event
 from podium.queue.groups import ConcurrencyGroup
+from podium.queue.lifecycle import SessionLifecycle
 from podium.queue.reporting import ProgressThrottle, log_to_server
-from podium.queue.sessions import EventChannel, Session, read_channel, read_session
+from podium.queue.sessions import Session, read_channel, read_session
 from podium.request import RequestInfo
 
 if TYPE_CHECKING:
     from podium.blocks import Blocks
     from podium.execution.files import FileContext
 
-logger = logging.getLogger("podium.queue")
 Message = dict[str, Any]
 
 
@@ -69,32 +67,24 @@ class EventEngine:
         self.show_error = show_error
         self.heartbeat_interval = heartbeat_interval
         self.status_update_interval = status_update_interval
-        self.state_grace_period = state_grace_period
-        self.session_idle_timeout = session_idle_timeout
-        self.max_sessions = max_sessions
-        # Seconds close_stream waits for another event of the session. 0 (Gradio's behaviour) by default: a
-        # delay helps a client that joins from several threads just as an event completes, but breaks
-        # gradio_client's reset_session() (its still-open old reader would cancel the new session's job).
-        self.close_stream_delay = close_stream_delay
-        self.state = SessionStateStore(max_state_sessions, on_expired=self._state_value_expired)
         self._plans: list[HandlerPlan | None] = []
         self._groups: dict[str, ConcurrencyGroup] = {}
         self._plan_groups: list[ConcurrencyGroup | None] = []
-        self._unload_plans: list[HandlerPlan] = []
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
-        self._channels: OrderedDict[str, EventChannel] = OrderedDict()
         self._events: dict[str, Event] = {}
-        self._state_expiry: dict[str, asyncio.TimerHandle] = {}
+        self._lifecycle = SessionLifecycle(
+            blocks, run_direct=self._run_direct, running=self._is_running, live_events=self._events,
+            max_sessions=max_sessions, max_state_sessions=max_state_sessions, session_idle_timeout=session_idle_timeout,
+            state_grace_period=state_grace_period, close_stream_delay=close_stream_delay)
+        self.state = self._lifecycle.state
+        self._sessions = self._lifecycle.sessions  # the same table, for tests that look inside
         self._waiting = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._executor: ThreadPoolExecutor | None = None
         self._invoker: Invoker | None = None
-        self._sweeper: asyncio.TimerHandle | None = None
-        self._background: set[asyncio.Task[Any]] = set()
         self._running = False
 
-    # --- lifecycle --------------------------------------------------------------------------------
+    # --- start, stop ------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Inspect every handler once and start the thread pool. Call on the server's event loop."""
@@ -102,7 +92,8 @@ class EventEngine:
         self._loop_thread = threading.get_ident()
         self._executor = ThreadPoolExecutor(max_workers=self.max_threads, thread_name_prefix="podium-worker")
         self._invoker = Invoker(self._executor, self.files)
-        self._plans, self._plan_groups, self._unload_plans = [], [], []
+        self._plans, self._plan_groups = [], []
+        unload_plans: list[HandlerPlan] = []
         from podium.blocks import Blocks
 
         for block_fn in self.blocks.fns:
@@ -115,9 +106,9 @@ class EventEngine:
             self._plan_groups.append(self._group_for(block_fn.concurrency_id or f"fn:{block_fn.fn_index}",
                                                      block_fn.concurrency_limit))
             if any(isinstance(block, Blocks) and name == "unload" for block, name in block_fn.targets):
-                self._unload_plans.append(plan)
+                unload_plans.append(plan)
         self._running = True
-        self._sweeper = self._loop.call_later(60.0, self._sweep)
+        self._lifecycle.start(self._loop, self._executor, unload_plans)
 
     def _group_for(self, name: str, limit: Any) -> ConcurrencyGroup:
         resolved = self.default_concurrency_limit if limit == "default" else limit
@@ -131,24 +122,11 @@ class EventEngine:
     async def stop(self) -> None:
         """Stop running events and tell every open stream that the server stopped."""
         self._running = False
-        stopped = messages.unexpected_error("Server stopped unexpectedly.")
-        for session in self._sessions.values():
-            if session.close_handle is not None:
-                session.close_handle.cancel()
-                session.close_handle = None
-            if session.pending or session.readers:
-                session.buffer.push(dict(stopped))
-        for channel in self._channels.values():
-            channel.buffer.push(dict(stopped))
+        self._lifecycle.stop(messages.unexpected_error("Server stopped unexpectedly."))
         for event in list(self._events.values()):
             event.state = DONE
             if event.task is not None:
                 event.task.cancel()
-        for task in list(self._background):
-            task.cancel()
-        for handle in self._state_expiry.values():
-            handle.cancel()
-        self._state_expiry.clear()
         for group in self._groups.values():
             if group.refresh_handle is not None:
                 group.refresh_handle.cancel()
@@ -156,8 +134,6 @@ class EventEngine:
             group.waiting.clear()
             group.size = 0
         self._waiting = 0
-        if self._sweeper is not None:
-            self._sweeper.cancel()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -189,25 +165,15 @@ class EventEngine:
         session_hash = session_hash or event_id
         if request.session_hash != session_hash:
             request.session_hash = session_hash
-        expiry = self._state_expiry.pop(session_hash, None)
-        if expiry is not None:
-            expiry.cancel()  # the session came back within the grace period: keep its state
+        self._lifecycle.keep_state(session_hash)
         group = self._plan_groups[fn_index]
         assert group is not None
         session: Session | None = None
         if simple_format:
-            channel = EventChannel(event_id)
-            self._channels[event_id] = channel
-            buffer = channel.buffer
+            buffer = self._lifecycle.open_channel(event_id).buffer
         else:
-            session = self._session(session_hash, create=True)
-            assert session is not None
+            session = self._lifecycle.event_joined(session_hash, event_id)
             buffer = session.buffer
-            if session.close_handle is not None:  # the stream stays open for this event
-                session.close_handle.cancel()
-                session.close_handle = None
-            session.pending.add(event_id)
-            session.last_active = time.monotonic()
         event = Event(event_id, plan, group, session, buffer, data, request, event_data, trigger_id, simple_format)
         self._events[event_id] = event
         if session is not None and plan.block_fn.trigger_mode == "always_last":
@@ -241,28 +207,6 @@ class EventEngine:
             raise InvalidRequest(exc.message) from None
         if detail is not None and not all(entry.get("is_valid") is True for entry in detail):
             raise ValidationFailed(detail)
-
-    def _session(self, session_hash: str, *, create: bool) -> Session | None:
-        session = self._sessions.get(session_hash)
-        if session is not None:
-            self._sessions.move_to_end(session_hash)
-            return session
-        if not create:
-            return None
-        session = self._sessions[session_hash] = Session(session_hash, max_messages=10_000)
-        if len(self._sessions) > self.max_sessions:
-            self._evict_session()
-        return session
-
-    def _evict_session(self) -> None:
-        """Drop the least recently used session, preferring one with no pending events and no reader."""
-        for checked, (session_hash, session) in enumerate(self._sessions.items()):
-            if session.is_idle():
-                del self._sessions[session_hash]
-                return
-            if checked >= 100:
-                break
-        self._sessions.popitem(last=False)
 
     def _rank_eta(self, plan: HandlerPlan, group: ConcurrencyGroup, rank: int) -> float | None:
         average = plan.average_duration
@@ -501,20 +445,8 @@ class EventEngine:
             return
         event.state = DONE
         event.channel.push(message)
-        session = event.session
-        if session is not None:
-            session.pending.discard(event.id)
-            session.last_active = time.monotonic()
-            if not session.pending:
-                if self.close_stream_delay <= 0 or self._loop is None or not self._running:
-                    session.buffer.push(messages.close_stream())
-                elif session.close_handle is None:
-                    session.close_handle = self._loop.call_later(self.close_stream_delay, self._close_stream, session)
-
-    def _close_stream(self, session: Session) -> None:
-        session.close_handle = None
-        if not session.pending:
-            session.buffer.push(messages.close_stream())
+        if event.session is not None:
+            self._lifecycle.event_done(event.session, event.id)
 
     def _finish(self, event: Event, release_slot: bool = True) -> None:
         """The event's task ended: free its slot and start the next waiting event."""
@@ -544,11 +476,12 @@ class EventEngine:
         Ends after `close_stream`. An unknown session gets one `unexpected_error` (session_not_found).
         Close the iterator (`aclose()`) when the client goes away.
         """
-        return read_session(self._session(session_hash, create=False), self.heartbeat_interval, self._is_running)
+        return read_session(self._lifecycle.session(session_hash, create=False), self.heartbeat_interval,
+                            self._is_running)
 
     def event_stream(self, event_id: str) -> AsyncIterator[Message]:
         """The messages of one `simple_format` event (for `/call` GET): full values, then the completion."""
-        return read_channel(self._channels.pop(event_id, None), self.heartbeat_interval, self._is_running)
+        return read_channel(self._lifecycle.take_channel(event_id), self.heartbeat_interval, self._is_running)
 
     def _is_running(self) -> bool:
         return self._running
@@ -596,50 +529,7 @@ class EventEngine:
         """The session's heartbeat closed: run its `unload` handlers, forget its State after a grace period."""
         if not self._running or self._loop is None:
             return
-        for plan in self._unload_plans:
-            request = RequestInfo(session_hash=session_hash)
-            task = self._loop.create_task(self._run_unload(plan, session_hash, request))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-        old = self._state_expiry.pop(session_hash, None)
-        if old is not None:
-            old.cancel()
-        self._state_expiry[session_hash] = self._loop.call_later(self.state_grace_period, self._expire_state,
-                                                                 session_hash)
-
-    async def _run_unload(self, plan: HandlerPlan, session_hash: str, request: RequestInfo) -> None:
-        try:
-            await self._run_direct(plan, [None] * len(plan.inputs), session_hash, request, None, None)
-        except EventFailed:
-            pass  # already logged
-
-    def _expire_state(self, session_hash: str) -> None:
-        self._state_expiry.pop(session_hash, None)
-        for component_id, value in self.state.drop(session_hash).items():
-            self._state_value_expired(self.blocks.blocks.get(component_id), value)
-        session = self._sessions.get(session_hash)
-        if session is not None and session.is_idle():
-            del self._sessions[session_hash]
-
-    def _state_value_expired(self, component: Any, value: Any) -> None:
-        """Call the State's `delete_callback` (in the pool: it is user code) with the value it forgets."""
-        callback = getattr(component, "delete_callback", None)
-        if callable(callback) and self._executor is not None:
-            self._executor.submit(_call_quietly, callback, value)
-
-    def _sweep(self) -> None:
-        """Every minute: forget idle sessions and unread `/call` results (bounded memory)."""
-        now = time.monotonic()
-        for session_hash in [h for h, s in self._sessions.items()
-                             if s.is_idle() and now - s.last_active > self.session_idle_timeout]:
-            del self._sessions[session_hash]
-        for event_id in [i for i, c in self._channels.items()
-                         if i not in self._events and now - c.created > self.session_idle_timeout]:
-            del self._channels[event_id]
-        while len(self._channels) > self.max_sessions:
-            self._channels.popitem(last=False)
-        if self._running and self._loop is not None:
-            self._sweeper = self._loop.call_later(60.0, self._sweep)
+        self._lifecycle.disconnected(session_hash)
 
     def queue_status(self) -> dict[str, Any]:
         """The `queue/status` body: how many events wait."""
@@ -651,16 +541,9 @@ class EventEngine:
         """Sizes of the engine's internal tables (for tests of bounded memory and for monitoring)."""
         return {
             "events": len(self._events),
-            "sessions": len(self._sessions),
-            "channels": len(self._channels),
+            "sessions": len(self._lifecycle.sessions),
+            "channels": len(self._lifecycle.channels),
             "state_sessions": len(self.state),
             "waiting": self._waiting,
             "running": sum(g.active for g in self._groups.values()),
         }
-
-
-def _call_quietly(callback: Callable[[Any], Any], value: Any) -> None:
-    try:
-        callback(value)
-    except Exception:  # noqa: BLE001 - a failing cleanup callback must not disturb the server
-        logger.exception("State delete_callback failed")
