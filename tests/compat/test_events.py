@@ -1,5 +1,7 @@
 """Event listeners and what handlers receive: chains, gr.on, updates, dict returns, EventData, gr.Request."""
 
+import time
+
 import pytest
 from gradio_client.exceptions import AppError
 
@@ -12,6 +14,14 @@ def events_app(running_apps):
 @pytest.fixture(scope="module")
 def request_app(running_apps):
     return running_apps.get("request_info")
+
+
+def wait_until(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.02)
 
 
 def _dep(client, api_name):
@@ -31,6 +41,26 @@ def test_submit_change_and_input_handlers(events_app, make_client):
     assert _event_names(client, "greet") == ["submit"]
     assert _event_names(client, "count_letters") == ["change"]
     assert _event_names(client, "echo_input") == ["input"]
+
+
+def test_every_api_call_of_a_change_handler_runs(events_app, make_client):
+    """trigger_mode ("always_last" for .change) is the browser's business: the server runs every call it gets."""
+    client = make_client(events_app)
+    try:
+        first = client.submit("one", api_name="/slow_echo")
+        assert events_app.slow_started.wait(timeout=60)
+        later = [client.submit(text, api_name="/slow_echo") for text in ("two", "three")]
+        wait_until(lambda: all(job.communicator.event_id is not None for job in later))
+    finally:
+        events_app.slow_gate.set()
+    assert [job.result(timeout=60) for job in (first, *later)] == ["one", "two", "three"]
+
+
+def test_default_trigger_modes(events_app, make_client):
+    client = make_client(events_app)
+    assert _dep(client, "count_letters")["trigger_mode"] == "always_last"  # .change
+    assert _dep(client, "echo_input")["trigger_mode"] == "once"  # .input, like every event but .change/.key_up
+    assert _dep(client, "greet")["trigger_mode"] == "once"
 
 
 def test_chained_handlers_are_their_own_endpoints(events_app, make_client):

@@ -1,7 +1,12 @@
 """Event features: click/submit/change/input/select, .then/.success/.failure chains, gr.on, gr.update,
 component-instance returns, dict returns keyed by component, and EventData/SelectData."""
 
+import threading
+
 import podium as gr
+
+slow_started = threading.Event()
+slow_gate = threading.Event()  # `slow_echo` runs until a test sets it
 
 
 def greet(name):
@@ -14,6 +19,12 @@ def count_letters(name):
 
 def echo_input(name):
     return f"typed:{name}"
+
+
+def slow_echo(text):
+    slow_started.set()
+    slow_gate.wait(60)
+    return text
 
 
 def step_one(name):
@@ -77,6 +88,7 @@ with gr.Blocks() as demo:
     name.submit(greet, name, greeting, api_name="greet")
     name.change(count_letters, name, length, api_name="count_letters")
     name.input(echo_input, name, typed, api_name="echo_input")
+    typed.change(slow_echo, typed, final, api_name="slow_echo")
     chain = run.click(step_one, name, upper, api_name="step_one")
     chain.then(step_two, upper, final, api_name="step_two")
     chain.success(on_success, upper, status, api_name="on_success")
