@@ -1,5 +1,7 @@
 """api_name, api_visibility, automatic names, endpoint selection errors and the shape of view_api()."""
 
+import time
+
 import pytest
 
 
@@ -26,6 +28,29 @@ def test_python_default_and_component_defaults(api_app, make_client):
     assert client.predict(api_name="/join") == "hello, world"
     assert client.predict("a", "b", api_name="/join") == "a, b"
     assert client.predict(second="you", api_name="/join") == "hello, you"
+
+
+def test_call_by_fn_index(api_app, make_client):
+    client = make_client(api_app)
+    (join,) = [d for d in client.config["dependencies"] if d["api_name"] == "join"]
+    assert client.predict("x", "y", fn_index=join["id"]) == "x, y"
+
+
+def test_result_callbacks(api_app, make_client):
+    seen = []
+    job = make_client(api_app).submit("abc", api_name="/shout", result_callbacks=[seen.append])
+    assert job.result(timeout=60) == "ABC"
+    deadline = time.monotonic() + 60
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen == ["ABC"]
+
+
+def test_unicode_and_large_values_round_trip(api_app, make_client):
+    client = make_client(api_app)
+    assert client.predict("héllo wörld ✓ 🌍", api_name="/shout") == "HÉLLO WÖRLD ✓ 🌍"
+    big = "ab" * 500_000
+    assert client.predict(big, api_name="/shout") == big.upper()
 
 
 def test_undocumented_endpoint_is_callable_but_not_listed(api_app, make_client):

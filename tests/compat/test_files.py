@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
+import httpx
 import pytest
 from gradio_client import handle_file
+from gradio_client.exceptions import AppError
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +88,27 @@ def test_view_api_marks_file_parameters(files_app, make_client):
     (returned,) = endpoints["/prepare_download"]["returns"]
     assert (returned["component"], returned["python_type"]["type"]) == ("Downloadbutton", "filepath")
     assert endpoints["/make_file"]["returns"][0]["python_type"]["type"] == "filepath"
+
+
+def test_returning_a_file_outside_the_allowed_places_fails(files_app, make_client):
+    with pytest.raises(AppError):
+        make_client(files_app).predict("x", api_name="/leak")
+
+
+def test_file_route_refuses_arbitrary_paths(files_app):
+    base = files_app.demo.local_url.rstrip("/") + "/gradio_api"
+    response = httpx.get(f"{base}/file=/etc/passwd", timeout=30)
+    assert response.status_code == 403
+    assert "root:" not in response.text
+
+
+def test_file_route_serves_uploads(files_app, hello_file):
+    base = files_app.demo.local_url.rstrip("/") + "/gradio_api"
+    with hello_file.open("rb") as fh:
+        (server_path,) = httpx.post(f"{base}/upload", files={"files": ("hello.txt", fh)}, timeout=30).json()
+    response = httpx.get(f"{base}/file={server_path}", timeout=30)
+    assert response.status_code == 200
+    assert response.text == "hi there"
 
 
 def test_files_not_uploaded_are_refused(files_app, call_like_the_browser, tmp_path):

@@ -35,6 +35,10 @@ def make_files(text):
     return paths
 
 
+def leak(text):
+    return "/etc/passwd"  # outside the working directory and the temp directory: must not be served
+
+
 def count_files(paths):
     return ",".join(sorted(Path(p).read_text() for p in paths))
 
@@ -64,6 +68,7 @@ with gr.Blocks() as demo:
     go.click(upper_copy, file_in, file_out, api_name="upper_copy")
     go.click(count_files, files_in, summary, api_name="count_files")
     go.click(make_files, text, files_out, api_name="make_files")
+    go.click(leak, text, file_out, api_name="leak")
     file_in.upload(describe, file_in, summary, api_name="on_upload")
     upload.upload(uploaded, upload, summary, api_name="upload_button")
     go.click(prepare_download, text, download, api_name="prepare_download")
