@@ -1,8 +1,18 @@
 """gr.Error / plain exceptions as `AppError`, gr.Info / gr.Warning as log messages, and gr.Progress."""
 
+import time
+
 import pytest
 from gradio_client.exceptions import AppError
 from gradio_client.utils import Status
+
+
+def wait_until(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +100,30 @@ def test_progress_tracking_real_tqdm(progress_app, make_client):
     assert make_client(progress_app).predict(5, api_name="/tracked") == 5
 
 
+def test_progress_reaches_job_status(progress_app, make_client):
+    progress_app.gate.clear()
+    job = make_client(progress_app).submit(7, api_name="/held_progress")
+    try:
+        wait_until(lambda: job.status().code == Status.PROGRESS and job.status().progress_data)
+        (unit,) = job.status().progress_data
+        assert (unit.index, unit.length, unit.unit, unit.desc) == (1, 3, "steps", "holding")
+    finally:
+        progress_app.gate.set()
+    assert job.result(timeout=60) == 7
+
+
+def test_info_reaches_job_status(progress_app, make_client):
+    progress_app.gate.clear()
+    job = make_client(progress_app).submit(8, api_name="/held_info")
+    try:
+        wait_until(lambda: job.status().log == ("hold on", "info"))
+        assert job.status().code == Status.LOG
+    finally:
+        progress_app.gate.set()
+    assert job.result(timeout=60) == 8
+
+
 def test_progress_parameter_is_not_an_api_parameter(progress_app, make_client):
     info = make_client(progress_app).view_api(return_format="dict", print_info=False)
-    for name in ("/explicit", "/wrapped", "/tracked"):
+    for name in ("/explicit", "/wrapped", "/tracked", "/held_progress", "/held_info"):
         assert [p["parameter_name"] for p in info["named_endpoints"][name]["parameters"]] == ["steps"]
