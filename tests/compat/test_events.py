@@ -83,6 +83,21 @@ def test_chains_in_the_config(events_app, make_client):
     assert (failure["trigger_only_on_success"], failure["trigger_only_on_failure"]) == (False, True)
 
 
+def test_load_event(events_app, make_client):
+    client = make_client(events_app)
+    assert client.predict(api_name="/on_load") == "page loaded"
+    assert _dep(client, "on_load")["targets"] == [[client.config["layout"]["id"], "load"]]
+
+
+def test_callable_value_runs_on_load_as_a_public_endpoint(events_app, make_client):
+    client = make_client(events_app)
+    (stamp,) = [c["id"] for c in client.config["components"] if c.get("props", {}).get("label") == "Stamp"]
+    (loader,) = [d for d in client.config["dependencies"] if d["outputs"] == [stamp]]
+    assert [event for _, event in loader["targets"]] == ["load"]
+    assert (loader["api_name"], loader["api_visibility"]) == ("lambda", "public")  # as Gradio 6.31 names it
+    assert client.predict(api_name="/lambda") == "dynamic value"
+
+
 def test_gr_on_with_several_triggers(events_app, make_client):
     client = make_client(events_app)
     assert client.predict("Bo", api_name="/either") == "either:Bo"

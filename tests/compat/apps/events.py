@@ -65,6 +65,10 @@ def pick(choice, evt: gr.SelectData):
     return {"choice": choice, "index": evt.index, "value": evt.value, "selected": evt.selected}
 
 
+def loaded():
+    return "page loaded"
+
+
 def who_fired(name, evt: gr.EventData):
     return {"name": name, "has_target": evt.target is not None, "data": evt._data}
 
@@ -100,6 +104,8 @@ with gr.Blocks() as demo:
     choice.select(pick, choice, picked, api_name="pick")
     extra.click(who_fired, name, picked, api_name="who_fired")
     extra.click(greet, name, greeting, queue=False, api_name="greet_unqueued")
+    demo.load(loaded, None, status, api_name="on_load")
+    stamp = gr.Textbox(value=lambda: "dynamic value", label="Stamp")
 
 if __name__ == "__main__":
     demo.launch()
