@@ -54,6 +54,12 @@ def test_shared_concurrency_id_runs_one_at_a_time(concurrency_app, make_client):
     assert concurrency_app.group_max_active == 1
 
 
+def test_default_concurrency_limit_is_one(concurrency_app, make_client):
+    jobs = [make_client(concurrency_app).submit(str(i), api_name="/solo") for i in range(4)]
+    assert [job.result(timeout=90) for job in jobs] == [f"solo {i}" for i in range(4)]
+    assert concurrency_app.solo_max_active == 1
+
+
 def test_one_client_stream_carries_many_jobs(concurrency_app, make_client):
     """Jobs of one Client share one `queue/data` stream: it must stay open until the last of them completes."""
     client = make_client(concurrency_app)

@@ -19,6 +19,10 @@ group_lock = threading.Lock()
 group_active = 0
 group_max_active = 0
 
+solo_lock = threading.Lock()
+solo_active = 0
+solo_max_active = 0
+
 
 def meet(name):
     pair.wait()
@@ -53,6 +57,17 @@ def wait_for_release(name):
     return f"released {name}"
 
 
+def solo(name):
+    global solo_active, solo_max_active
+    with solo_lock:
+        solo_active += 1
+        solo_max_active = max(solo_max_active, solo_active)
+    time.sleep(0.05)
+    with solo_lock:
+        solo_active -= 1
+    return f"solo {name}"
+
+
 def first_in_group(name):
     return _one_at_a_time("first", name)
 
@@ -67,6 +82,7 @@ with gr.Blocks() as demo:
     go = gr.Button("Go")
     go.click(meet, name, out, concurrency_limit=2, api_name="meet")
     go.click(meet_async, name, out, concurrency_limit=2, api_name="meet_async")
+    go.click(solo, name, out, api_name="solo")  # the default concurrency_limit: 1
     go.click(wait_for_release, name, out, concurrency_limit=None, api_name="wait_for_release")
     go.click(first_in_group, name, out, concurrency_limit=1, concurrency_id="shared", api_name="first_in_group")
     go.click(second_in_group, name, out, concurrency_limit=1, concurrency_id="shared", api_name="second_in_group")
