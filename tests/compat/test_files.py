@@ -60,6 +60,13 @@ def test_download_several_files(files_app, make_client, tmp_path):
     assert all((tmp_path / "downloads") in Path(p).parents for p in result)
 
 
+def test_streamed_files_are_each_downloaded(files_app, make_client):
+    job = make_client(files_app).submit("s", api_name="/stream_files")
+    final = job.result(timeout=60)
+    assert [Path(p).read_text() for p in job.outputs()] == ["s 0", "s 1", "s 2"]
+    assert Path(final).name == "stream2.txt"
+
+
 def test_upload_event_of_file_and_upload_button(files_app, make_client, hello_file):
     client = make_client(files_app)
     assert client.predict(handle_file(str(hello_file)), api_name="/on_upload") == "hello.txt:8:hi there"

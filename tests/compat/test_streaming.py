@@ -82,6 +82,28 @@ def test_changing_dict_is_rebuilt_from_diffs(streaming_app, make_client):
     assert job.outputs() == [{"count": 1, "last": "v0"}, {"count": 2, "last": "v1"}, {"count": 3, "last": "v2"}]
 
 
+def test_every_kind_of_change_between_yields(streaming_app, make_client):
+    job = make_client(streaming_app).submit(api_name="/edge_cases")
+    job.result(timeout=60)
+    assert job.outputs() == [
+        {"text": "abc", "items": [1, 2, 3], "nested": {"a": [1, {"b": 2}], "gone": True}},
+        {"text": "abc", "items": [1, 2, 3], "nested": {"a": [1, {"b": 2}], "gone": True}},
+        {"text": "a", "items": [1, 3], "nested": {"a": [1, {"b": 3}, 4]}},
+        {"text": "a\u00e9\u2713", "items": [], "nested": {"a": "now a string"}},
+        {"text": None, "items": [{"deep": [None, 0.5]}], "nested": {}},
+    ]
+
+
+def test_generator_yielding_updates(streaming_app, make_client):
+    job = make_client(streaming_app).submit(3, api_name="/with_updates")
+    job.result(timeout=60)
+    assert job.outputs() == [
+        {"__type__": "update", "value": "0", "visible": True},
+        {"__type__": "update", "value": "1", "visible": False},
+        {"__type__": "update", "value": "2", "visible": True},
+    ]
+
+
 def test_generator_with_two_outputs(streaming_app, make_client):
     job = make_client(streaming_app).submit(3, api_name="/two_outputs")
     assert job.result(timeout=60) == ("2", 20)

@@ -39,6 +39,13 @@ def leak(text):
     return "/etc/passwd"  # outside the working directory and the temp directory: must not be served
 
 
+def stream_files(text):
+    for i in range(3):
+        path = OUTPUT_DIR / f"stream{i}.txt"
+        path.write_text(f"{text} {i}")
+        yield str(path)
+
+
 def count_files(paths):
     return ",".join(sorted(Path(p).read_text() for p in paths))
 
@@ -69,6 +76,7 @@ with gr.Blocks() as demo:
     go.click(count_files, files_in, summary, api_name="count_files")
     go.click(make_files, text, files_out, api_name="make_files")
     go.click(leak, text, file_out, api_name="leak")
+    go.click(stream_files, text, file_out, api_name="stream_files")
     file_in.upload(describe, file_in, summary, api_name="on_upload")
     upload.upload(uploaded, upload, summary, api_name="upload_button")
     go.click(prepare_download, text, download, api_name="prepare_download")

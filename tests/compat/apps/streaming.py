@@ -46,6 +46,23 @@ def reshape_dict(n):
         yield state
 
 
+def edge_cases():
+    # repeated, shrinking, type-changing and nested values exercise every kind of diff
+    steps = [
+        {"text": "abc", "items": [1, 2, 3], "nested": {"a": [1, {"b": 2}], "gone": True}},
+        {"text": "abc", "items": [1, 2, 3], "nested": {"a": [1, {"b": 2}], "gone": True}},
+        {"text": "a", "items": [1, 3], "nested": {"a": [1, {"b": 3}, 4]}},
+        {"text": "a\u00e9\u2713", "items": [], "nested": {"a": "now a string"}},
+        {"text": None, "items": [{"deep": [None, 0.5]}], "nested": {}},
+    ]
+    yield from steps
+
+
+def with_updates(n):
+    for i in range(int(n)):
+        yield gr.update(value=str(i), visible=i % 2 == 0)
+
+
 def two_outputs(n):
     for i in range(int(n)):
         yield str(i), i * 10
@@ -66,6 +83,8 @@ with gr.Blocks() as demo:
     go.click(reshape_dict, n, data, api_name="reshape_dict")
     go.click(two_outputs, n, [text, total], api_name="two_outputs")
     go.click(paced, None, text, api_name="paced")
+    go.click(edge_cases, None, data, api_name="edge_cases")
+    go.click(with_updates, n, text, api_name="with_updates")
 
 if __name__ == "__main__":
     demo.launch()
