@@ -440,6 +440,32 @@ def test_delete_cache_removes_old_uploads(tmp_path: Path) -> None:
         demo.close(verbose=False)
 
 
+def test_start_clears_files_a_previous_run_left_past_their_ttl(tmp_path: Path) -> None:
+    """A crashed or killed run leaves uploads behind; the next start deletes the expired ones at once."""
+    from podium.files.cache import FileCache
+
+    cache_dir = tmp_path / "cache"
+    left_over = FileCache(cache_dir)
+    old_id = left_over.save_bytes(b"old", "old.txt")
+    fresh_id = left_over.save_bytes(b"fresh", "fresh.txt")
+    long_ago = time.time() - 7200
+    os.utime(left_over.path_of(old_id).parent, (long_ago, long_ago))
+    demo = build_app()
+    port = free_port()
+    # the periodic clean-up runs only every hour: only a clean-up at start can remove the old file in time
+    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True, delete_cache=(3600, 3600),
+                temp_dir=str(cache_dir))
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and httpx.get(f"{base}/gradio_api/file={old_id}").status_code != 403:
+            time.sleep(0.05)
+        assert httpx.get(f"{base}/gradio_api/file={old_id}").status_code == 403
+        assert httpx.get(f"{base}/gradio_api/file={fresh_id}").status_code == 200
+    finally:
+        demo.close(verbose=False)
+
+
 def test_show_api_false_hides_the_api_link() -> None:
     demo = build_app()
     port = free_port()

@@ -85,20 +85,23 @@ class ServerContext:
             self.stopping.set()
 
     async def _clean_cache_periodically(self) -> None:
-        """Delete old cache files now and then (`delete_cache=(every, older_than)`, else hourly)."""
+        """Delete old cache files at start and then now and then (`delete_cache=(every, older_than)`, else hourly).
+
+        Cleaning at start too means files left by a crashed or killed run do not pile up.
+        """
         delete_cache = self.settings.delete_cache or getattr(self.blocks, "delete_cache", None)
         every = float(delete_cache[0]) if delete_cache else 3600.0
         cache = getattr(self.files, "cache", None)
         if cache is None or every <= 0:
             return
         while True:
-            await asyncio.sleep(every)
             try:
                 removed = await asyncio.to_thread(cache.cleanup)
                 if removed:
                     logger.info("Removed %d old file(s) from the upload cache", removed)
             except Exception:  # noqa: BLE001 - a failed clean-up is retried next time
                 logger.exception("Cleaning the upload cache failed")
+            await asyncio.sleep(every)
 
     # --- app description ---------------------------------------------------------------------------
 
