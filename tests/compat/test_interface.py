@@ -100,3 +100,47 @@ def test_tabbed_interface_has_two_endpoints_so_api_name_is_required(tabbed_app, 
     client = make_client(tabbed_app)
     with pytest.raises(ValueError, match="multiple endpoints"):
         client.predict("abc")
+
+
+@pytest.fixture(scope="module")
+def state_interface(running_apps):
+    return running_apps.get("interface_state")
+
+
+@pytest.fixture(scope="module")
+def stream_interface(running_apps):
+    return running_apps.get("interface_stream")
+
+
+def test_interface_state_shortcut(state_interface, make_client):
+    client = make_client(state_interface)
+    assert client.predict("a", api_name="/tally") == "a"
+    assert client.predict("b") == "a b"
+    client.reset_session()
+    assert client.predict("c", api_name="/tally") == "c"
+
+
+def test_interface_state_is_left_out_of_the_api(state_interface, make_client):
+    info = make_client(state_interface).view_api(return_format="dict", print_info=False)
+    assert set(info["named_endpoints"]) == {"/tally"}
+    assert [p["parameter_name"] for p in info["named_endpoints"]["/tally"]["parameters"]] == ["word"]
+    assert [r["component"] for r in info["named_endpoints"]["/tally"]["returns"]] == ["Textbox"]
+
+
+def test_interface_generator_with_additional_inputs(stream_interface, make_client):
+    client = make_client(stream_interface)
+    job = client.submit("ab", 2, api_name="/spell")
+    assert job.result(timeout=60) == "abab"
+    assert job.outputs() == ["a", "ab", "aba", "abab"]
+    assert client.predict("xy") == "xy"  # repeat defaults to the slider's value
+
+
+def test_interface_api_description_and_additional_inputs_in_view_api(stream_interface, make_client):
+    info = make_client(stream_interface).view_api(return_format="dict", print_info=False)
+    endpoint = info["named_endpoints"]["/spell"]
+    assert endpoint["description"] == "Spell a word letter by letter."
+    assert [(p["parameter_name"], p["component"]) for p in endpoint["parameters"]] == [
+        ("word", "Textbox"),
+        ("repeat", "Slider"),
+    ]
+    assert endpoint["parameters"][1]["parameter_default"] == 1
