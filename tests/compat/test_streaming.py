@@ -137,6 +137,22 @@ def test_cancel_a_long_generator(cancel_app, make_client):
     assert cancel_app.finished.wait(timeout=60)
 
 
+def test_cancel_a_job_that_waits_in_the_queue(cancel_app, make_client):
+    client, other = make_client(cancel_app), make_client(cancel_app)
+    try:
+        running = client.submit("one", api_name="/held")
+        assert cancel_app.held_started.wait(timeout=60)
+        waiting = other.submit("two", api_name="/held")
+        wait_until(lambda: waiting.communicator.event_id is not None)
+        assert waiting.cancel() is True
+        wait_until(waiting.done)
+    finally:
+        cancel_app.held_gate.set()
+    assert running.result(timeout=60) == "one"
+    assert client.predict("three", api_name="/held") == "three"  # runs after where "two" would have
+    assert cancel_app.held_runs == ["one", "three"]
+
+
 def test_app_still_serves_after_a_cancel(cancel_app, make_client):
     client = make_client(cancel_app)
     job = client.submit(100000, api_name="/tick")
@@ -155,7 +171,10 @@ def test_cancels_wiring_in_the_config(cancel_app, make_client):
 
 
 def test_stop_button_is_not_an_endpoint(cancel_app, make_client):
-    """The Stop button's `fn=None` handler must not count as an endpoint, so `tick` is the only one."""
+    """The Stop button's `fn=None` handler must not be listed nor counted as an endpoint."""
+    deps = make_client(cancel_app).config["dependencies"]
+    assert sum(d["api_visibility"] == "public" for d in deps) == 2
     client = make_client(cancel_app)
-    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/tick"}
-    assert client.predict(3) == 2
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/tick", "/held"}
+    with pytest.raises(ValueError, match="multiple endpoints"):
+        client.predict(3)
