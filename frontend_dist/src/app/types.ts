@@ -1,5 +1,7 @@
 /** The contract between the runtime, the components and the API page. See docs/design/frontend.md. */
 
+import type { ComponentChildren } from "preact";
+
 export type BlockId = number;
 
 /** One entry of the config's `components` list. */
@@ -85,7 +87,7 @@ export interface BlockProps {
   /** Upload files; resolves to FileData dicts (the runtime does the HTTP). */
   upload: (files: File[]) => Promise<Record<string, unknown>[]>;
   status: BlockStatus;
-  children?: preact.ComponentChildren;
+  children?: ComponentChildren;
 }
 
 /** A call the runtime made, for the API recorder. */
