@@ -24,6 +24,15 @@ def test_upload_a_file(files_app, make_client, hello_file):
     assert make_client(files_app).predict(handle_file(str(hello_file)), api_name="/describe") == "hello.txt:8:hi there"
 
 
+def test_file_names_with_spaces_and_unicode_survive(files_app, make_client, tmp_path):
+    odd = tmp_path / "my file ü.txt"
+    odd.write_text("hello")
+    client = make_client(files_app)
+    assert client.predict(handle_file(str(odd)), api_name="/describe") == "my file ü.txt:5:hello"
+    result = Path(client.predict(handle_file(str(odd)), api_name="/upper_copy"))
+    assert (result.name, result.read_text()) == ("upper-my file ü.txt", "HELLO")
+
+
 def test_keyword_file_argument(files_app, make_client, hello_file):
     assert (
         make_client(files_app).predict(path=handle_file(str(hello_file)), api_name="/describe")

@@ -46,6 +46,11 @@ def test_concurrency_limit_two_for_async_handlers(concurrency_app, make_client):
     assert {first.result(timeout=90), second.result(timeout=90)} == {"met async a", "met async b"}
 
 
+def test_no_concurrency_limit(concurrency_app, make_client):
+    jobs = [make_client(concurrency_app).submit(str(i), api_name="/meet_all") for i in range(4)]
+    assert sorted(job.result(timeout=90) for job in jobs) == [f"all met {i}" for i in range(4)]
+
+
 def test_shared_concurrency_id_runs_one_at_a_time(concurrency_app, make_client):
     client = make_client(concurrency_app)
     jobs = [client.submit(str(i), api_name="/first_in_group" if i % 2 else "/second_in_group") for i in range(6)]

@@ -6,6 +6,9 @@ import time
 
 import podium as gr
 
+# `meet_all` needs four runs in progress at once: concurrency_limit=None means no limit.
+quartet = threading.Barrier(4, timeout=30)
+
 # Both runs of `meet` must be in progress at once for either to finish: with concurrency_limit=2 they
 # meet at the barrier; a server that ran them one at a time would break it (after 30 s) instead.
 pair = threading.Barrier(2, timeout=30)
@@ -27,6 +30,11 @@ solo_max_active = 0
 def meet(name):
     pair.wait()
     return f"met {name}"
+
+
+def meet_all(name):
+    quartet.wait()
+    return f"all met {name}"
 
 
 async def meet_async(name):
@@ -82,6 +90,7 @@ with gr.Blocks() as demo:
     go = gr.Button("Go")
     go.click(meet, name, out, concurrency_limit=2, api_name="meet")
     go.click(meet_async, name, out, concurrency_limit=2, api_name="meet_async")
+    go.click(meet_all, name, out, concurrency_limit=None, api_name="meet_all")
     go.click(solo, name, out, api_name="solo")  # the default concurrency_limit: 1
     go.click(wait_for_release, name, out, concurrency_limit=None, api_name="wait_for_release")
     go.click(first_in_group, name, out, concurrency_limit=1, concurrency_id="shared", api_name="first_in_group")
