@@ -1,0 +1,64 @@
+"""Small Playwright helpers shared by the browser tests; selectors follow docs/design/frontend.md."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # conftest skips every browser test then, with the reason
+    expect = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+
+def open_app(page: Page, app: ModuleType, path: str = "") -> Page:
+    """Open the app and wait until the runtime took over the server-rendered markup.
+
+    Module scripts run before the `load` event and Preact's hydrate is synchronous, so once `load` fired the
+    events are wired; `podium-app` must hold the rendered layout by then.
+    """
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(app.demo.local_url.rstrip("/") + "/" + path.lstrip("/"), wait_until="load")
+    page.locator("#podium-app .pd-block").first.wait_for(state="attached")
+    assert not errors, f"JavaScript errors while the page loaded: {errors}"
+    page.podium_errors = errors  # type: ignore[attr-defined]  (tests may check later errors too)
+    return page
+
+
+def block(page: Page, component: Any) -> Locator:
+    """The root element of a component (`id="component-{id}"` in the DOM contract)."""
+    return page.locator(f"#component-{component.id}")
+
+
+def field(page: Page, component: Any) -> Locator:
+    """The input element of a form component (`id="input-{id}"` in the DOM contract)."""
+    return page.locator(f"#input-{component.id}")
+
+
+def choose(page: Page, dropdown: Any, options: list[str]) -> None:
+    """Make `options` the selection of a dropdown: a native `<select>`, or a combobox with `role=option` items."""
+    control = field(page, dropdown)
+    if control.evaluate("e => e.tagName") == "SELECT":
+        control.select_option(
+            label=options if len(options) > 1 or control.get_attribute("multiple") is not None else options[0]
+        )
+        return
+    for option in options:
+        control.click()
+        page.get_by_role("option", name=option, exact=True).click()
+
+
+def expect_selection(page: Page, dropdown: Any, options: list[str]) -> None:
+    """The dropdown shows exactly `options` as selected (a `<select>`'s options, or the chips/text of a combobox)."""
+    control = field(page, dropdown)
+    if control.evaluate("e => e.tagName") == "SELECT":
+        expect(control).to_have_values(options)
+    elif getattr(dropdown, "multiselect", False):
+        for option in options:
+            expect(block(page, dropdown).locator(".pd-token, [data-value]").filter(has_text=option)).to_have_count(1)
+    else:
+        expect(control).to_have_value(options[0])

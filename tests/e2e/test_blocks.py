@@ -1,0 +1,65 @@
+"""A Blocks app in a browser: chained events (.then/.success/.failure), per-session State across clicks, a
+streaming generator whose output grows, and gr.Error / gr.Info shown as toasts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from browser_helpers import block, expect, field, open_app
+from conftest import VIEWPORT, RunningApps
+
+
+def test_chained_events_then_success_failure(page: Any, apps: RunningApps, screenshot_dir: Path) -> None:
+    app = apps.get("blocks")
+    open_app(page, app)
+    block(page, app.run).click()
+    expect(field(page, app.upper)).to_have_value("PODIUM")
+    expect(field(page, app.final)).to_have_value("PODIUM!")
+    expect(field(page, app.status)).to_have_value("ok:PODIUM")
+    page.screenshot(path=str(screenshot_dir / "blocks.png"))
+
+    field(page, app.name).fill("fail")
+    block(page, app.run).click()
+    expect(page.get_by_text("step one failed")).to_be_visible()  # the gr.Error toast
+    expect(field(page, app.status)).to_have_value("recovered")  # .failure ran, .success did not
+    expect(field(page, app.upper)).to_have_value("PODIUM")  # the failed step changed nothing
+
+
+def test_state_is_kept_across_clicks_per_session(browser: Any, page: Any, apps: RunningApps) -> None:
+    app = apps.get("blocks")
+    open_app(page, app)
+    for expected in ("clicked 1 times", "clicked 2 times", "clicked 3 times"):
+        block(page, app.count_button).click()
+        expect(field(page, app.counter)).to_have_value(expected)
+    other = browser.new_context(viewport=VIEWPORT)
+    try:
+        other_page = open_app(other.new_page(), app)
+        block(other_page, app.count_button).click()
+        expect(field(other_page, app.counter)).to_have_value("clicked 1 times")  # a new visitor, a new State
+    finally:
+        other.close()
+    block(page, app.count_button).click()
+    expect(field(page, app.counter)).to_have_value("clicked 4 times")
+
+
+def test_streaming_output_grows_to_its_final_value(page: Any, apps: RunningApps) -> None:
+    app = apps.get("blocks")
+    app.stream_gate.clear()
+    open_app(page, app)
+    try:
+        block(page, app.stream_button).click()
+        expect(field(page, app.streamed)).to_have_value("part 1")  # the first yield, while the handler waits
+    finally:
+        app.stream_gate.set()
+    expect(field(page, app.streamed)).to_have_value("part 1 part 2 part 3 part 4")
+
+
+def test_error_and_info_toasts(page: Any, apps: RunningApps) -> None:
+    app = apps.get("blocks")
+    open_app(page, app)
+    block(page, app.fail_button).click()
+    expect(page.get_by_text("custom failure: podium")).to_be_visible()
+    block(page, app.info_button).click()
+    expect(page.get_by_text("info about podium")).to_be_visible()
+    expect(field(page, app.notice)).to_have_value("notified podium")

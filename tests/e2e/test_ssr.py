@@ -1,0 +1,86 @@
+"""Server-side rendering: with JavaScript disabled, the first HTML response already shows every component
+and its current value, and carries the config inline."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from browser_helpers import block, expect, expect_selection, field
+from conftest import RunningApps
+
+import podium as gr
+
+
+@pytest.fixture
+def static_page(browser: Any) -> Any:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1000, "height": 760})
+    context.set_default_timeout(5_000)
+    yield context.new_page()
+    context.close()
+
+
+def visible_components(demo: gr.Blocks) -> list[Any]:
+    return [
+        b
+        for b in demo.blocks.values()
+        if isinstance(b, gr.Component) and not isinstance(b, gr.State) and b.visible is not False
+    ]
+
+
+def test_every_component_is_in_the_html_without_javascript(static_page: Any, apps: RunningApps) -> None:
+    for name in ("forms", "display", "interface", "blocks", "files"):
+        app = apps.get(name)
+        static_page.goto(app.demo.local_url, wait_until="load")
+        html = static_page.content()
+        assert "window.gradio_config" in html, f"{name}: the config is not inlined in the page"
+        expect(static_page.locator("#podium-app")).to_be_visible()
+        for component in visible_components(app.demo):
+            expect(block(static_page, component), f"{name}: {component!r}").to_be_attached()
+            expect(block(static_page, component)).to_have_attribute("data-testid", component.get_block_name())
+            if getattr(component, "label", None) and component.get_block_name() not in ("button", "clearbutton"):
+                expect(block(static_page, component)).to_contain_text(component.label)
+
+
+def test_form_values_are_rendered_without_javascript(static_page: Any, apps: RunningApps) -> None:
+    forms = apps.get("forms")
+    static_page.goto(forms.demo.local_url, wait_until="load")
+    expect(field(static_page, forms.name)).to_have_value("Ada")
+    expect(field(static_page, forms.number)).to_have_value("1.5")
+    expect(field(static_page, forms.slider)).to_have_value("10")
+    expect(field(static_page, forms.checked)).to_be_checked()
+    picks = block(static_page, forms.picks)
+    expect(picks.get_by_role("checkbox", name="red")).to_be_checked()
+    expect(picks.get_by_role("checkbox", name="green")).not_to_be_checked()
+    size = block(static_page, forms.radio)
+    expect(size.get_by_role("radio", name="small")).to_be_checked()
+    expect(size.get_by_role("radio", name="large")).not_to_be_checked()
+    expect_selection(static_page, forms.single, ["y"])
+    expect_selection(static_page, forms.multi, ["x"])
+    expect(field(static_page, forms.color)).to_have_value("#ff0000")
+    expect(block(static_page, forms.go)).to_contain_text("Summarize")
+
+
+def test_display_values_are_rendered_without_javascript(static_page: Any, apps: RunningApps) -> None:
+    display = apps.get("display")
+    static_page.goto(display.demo.local_url, wait_until="load")
+    markdown = block(static_page, display.markdown)
+    expect(markdown.get_by_role("heading", name="Display title")).to_be_visible()
+    expect(markdown.locator("strong")).to_have_text("bold")
+    expect(block(static_page, display.html).locator("p.e2e-html b")).to_have_text("HTML")
+    expect(block(static_page, display.data)).to_contain_text("apple")
+    expect(block(static_page, display.label)).to_contain_text("cat")
+    expect(block(static_page, display.code)).to_contain_text("print('hello from code')")
+    expect(block(static_page, display.color).locator("input")).to_have_value(re.compile("#3366ff", re.I))
+
+
+def test_interface_layout_is_rendered_without_javascript(static_page: Any, apps: RunningApps) -> None:
+    app = apps.get("interface")
+    static_page.goto(app.demo.local_url, wait_until="load")
+    expect(static_page.get_by_role("heading", name="Greeter")).to_be_visible()
+    expect(static_page.get_by_text("Says hello as loudly as you like.")).to_be_visible()
+    expect(static_page.get_by_role("button", name="Submit")).to_be_visible()
+    expect(static_page.get_by_role("button", name="Clear")).to_be_visible()
+    expect(block(static_page, app.demo.examples_dataset)).to_contain_text("Ann")
+    expect(field(static_page, app.demo.input_components[1])).to_have_value("2")
