@@ -41,11 +41,16 @@ def main() -> None:
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
         demo = module.demo
-        demo.launch(
-            prevent_thread_lock=True, server_port=free_port(), quiet=True, **getattr(module, "LAUNCH_KWARGS", {})
-        )
+        launch_kwargs = getattr(module, "LAUNCH_KWARGS", {})
+        demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True, **launch_kwargs)
         try:
-            client = Client(demo.local_url, verbose=False, analytics_enabled=False, download_files=False)
+            client = Client(
+                demo.local_url,
+                verbose=False,
+                analytics_enabled=False,
+                download_files=False,
+                auth=launch_kwargs.get("auth"),
+            )
             info = normalize_view_api(client.view_api(return_format="dict", print_info=False))
             client.close()
         finally:
