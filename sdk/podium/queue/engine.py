@@ -2,7 +2,7 @@
 
 Every event joins the FIFO of its concurrency group. A group starts its next event the moment a slot
 frees (no polling). Messages for a session are buffered from the join until its `queue/data` stream reads
-them. `lifecycle.SessionLifecycle` keeps the sessions, `/call` channels and State, and ends them.
+them, or, for a session joined with a `stream_id`, until that shared stream (`shared_stream()`) reads them. `lifecycle.SessionLifecycle` keeps the sessions, `/call` channels and State, and ends them.
 `join()` and `cancel()` must be called on the engine's event loop (the server's).
 """
 
@@ -40,7 +40,7 @@ from podium.queue.events import DONE, QUEUED, RUNNING, Event
 from podium.queue.groups import ConcurrencyGroup
 from podium.queue.lifecycle import SessionLifecycle
 from podium.queue.reporting import ProgressThrottle, log_to_server
-from podium.queue.sessions import Session, read_channel, read_session
+from podium.queue.sessions import MessageBuffer, Session, read_channel, read_session, read_shared_stream
 from podium.request import RequestInfo
 
 if TYPE_CHECKING:
@@ -48,6 +48,19 @@ if TYPE_CHECKING:
     from podium.execution.files import FileContext
 
 Message = dict[str, Any]
+
+
+class SharedStreamReader:
+    """One reader of a shared stream: iterate `messages`; call `close()` (once is enough) when done."""
+
+    def __init__(self, messages: AsyncIterator[Message], on_close: Callable[[], None]) -> None:
+        self.messages = messages
+        self._on_close: Callable[[], None] | None = on_close
+
+    def close(self) -> None:
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
 
 
 class EventEngine:
@@ -58,7 +71,8 @@ class EventEngine:
                  show_error: bool = False, heartbeat_interval: float = 15.0,
                  status_update_interval: float = 0.1, state_grace_period: float = 60.0,
                  session_idle_timeout: float = 600.0, max_sessions: int = 10_000,
-                 max_state_sessions: int = 10_000, close_stream_delay: float = 0.0) -> None:
+                 max_state_sessions: int = 10_000, close_stream_delay: float = 0.0,
+                 stream_grace_period: float = 30.0) -> None:
         self.blocks = blocks
         self.files = files
         self.max_threads = max_threads
@@ -74,7 +88,8 @@ class EventEngine:
         self._lifecycle = SessionLifecycle(
             blocks, run_direct=self._run_direct, running=self._is_running, live_events=self._events,
             max_sessions=max_sessions, max_state_sessions=max_state_sessions, session_idle_timeout=session_idle_timeout,
-            state_grace_period=state_grace_period, close_stream_delay=close_stream_delay)
+            state_grace_period=state_grace_period, close_stream_delay=close_stream_delay,
+            stream_grace_period=stream_grace_period)
         self.state = self._lifecycle.state
         self._sessions = self._lifecycle.sessions  # the same table, for tests that look inside
         self._waiting = 0
@@ -148,9 +163,11 @@ class EventEngine:
         return plan
 
     def join(self, *, fn_index: int, data: list[Any], session_hash: str | None, request: RequestInfo,
-             event_data: Any = None, trigger_id: int | None = None, simple_format: bool = False) -> str:
+             event_data: Any = None, trigger_id: int | None = None, simple_format: bool = False,
+             stream_id: str | None = None) -> str:
         """Queue one event and return its id. Its messages go to the session's stream (or, with
         `simple_format`, to `event_stream(event_id)`; an empty `session_hash` then means "a fresh session").
+        With `stream_id`, the session is bound to that shared stream and its messages go there.
         """
         if not self._running:
             raise QueueStopped("Queue is stopped.")
@@ -169,12 +186,12 @@ class EventEngine:
         group = self._plan_groups[fn_index]
         assert group is not None
         session: Session | None = None
+        channel: MessageBuffer | Session
         if simple_format:
-            buffer = self._lifecycle.open_channel(event_id).buffer
+            channel = self._lifecycle.open_channel(event_id).buffer
         else:
-            session = self._lifecycle.event_joined(session_hash, event_id)
-            buffer = session.buffer
-        event = Event(event_id, plan, group, session, buffer, data, request, event_data, trigger_id, simple_format)
+            session = channel = self._lifecycle.event_joined(session_hash, event_id, stream_id)
+        event = Event(event_id, plan, group, session, channel, data, request, event_data, trigger_id, simple_format)
         self._events[event_id] = event
         if session is not None and plan.block_fn.trigger_mode == "always_last":
             older = session.latest_queued.get(fn_index)
@@ -188,7 +205,7 @@ class EventEngine:
             rank = group.size - 1
             event.last_rank = rank
             event.last_estimation_at = time.monotonic()
-            buffer.push(messages.estimation(event_id, rank, self._waiting, self._rank_eta(plan, group, rank)))
+            channel.push(messages.estimation(event_id, rank, self._waiting, self._rank_eta(plan, group, rank)))
         self._dispatch(group)
         return event_id
 
@@ -479,6 +496,17 @@ class EventEngine:
         return read_session(self._lifecycle.session(session_hash, create=False), self.heartbeat_interval,
                             self._is_running)
 
+    def shared_stream(self, stream_id: str) -> SharedStreamReader:
+        """A reader of the shared stream `stream_id` (made if unknown): the messages of every session bound
+        to it, each with its `session_hash`, and heartbeats. A newer reader of the same stream takes over.
+        Call the reader's `close()` when its client goes away: if no new reader comes within the grace
+        period, the stream's sessions count as disconnected.
+        """
+        stream, generation = self._lifecycle.stream_connected(stream_id)
+        return SharedStreamReader(
+            read_shared_stream(stream, generation, self.heartbeat_interval, self._is_running),
+            functools.partial(self._lifecycle.stream_left, stream, generation))
+
     def event_stream(self, event_id: str) -> AsyncIterator[Message]:
         """The messages of one `simple_format` event (for `/call` GET): full values, then the completion."""
         return read_channel(self._lifecycle.take_channel(event_id), self.heartbeat_interval, self._is_running)
@@ -526,7 +554,8 @@ class EventEngine:
         return await run_to_end(self._invoker, plan, data, ctx, self.state, session_hash, self.show_error)
 
     def session_disconnected(self, session_hash: str) -> None:
-        """The session's heartbeat closed: run its `unload` handlers, forget its State after a grace period."""
+        """The session's heartbeat closed, its tab left (`queue/leave`) or its shared stream was abandoned:
+        run its `unload` handlers, forget its State after a grace period."""
         if not self._running or self._loop is None:
             return
         self._lifecycle.disconnected(session_hash)

@@ -21,13 +21,13 @@ class Event:
                  "simple_format", "state", "task", "last_rank", "last_estimation_at", "last_payloads")
 
     def __init__(self, event_id: str, plan: HandlerPlan, group: ConcurrencyGroup, session: Session | None,
-                 channel: MessageBuffer, data: list[Any], request: RequestInfo, event_data: Any,
+                 channel: MessageBuffer | Session, data: list[Any], request: RequestInfo, event_data: Any,
                  trigger_id: int | None, simple_format: bool) -> None:
         self.id = event_id
         self.plan = plan
         self.group = group
         self.session = session  # None for simple_format events (their messages go to `channel` only)
-        self.channel = channel
+        self.channel = channel  # a `/call` channel's buffer, or the session (which routes its messages)
         self.data = data
         self.request = request
         self.event_data = event_data

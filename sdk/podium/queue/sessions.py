@@ -1,4 +1,9 @@
-"""Per-session message buffers: messages wait here from the join until the client's stream reads them."""
+"""Message buffers: messages wait here from the join until the client's stream reads them.
+
+A session's messages go to its own buffer (`queue/data`, Gradio's protocol), or, once the session is bound
+to a `SharedStream` (Podium's browser runtime: one stream for every tab and event), to that stream's buffer,
+each tagged with its `session_hash`.
+"""
 
 from __future__ import annotations
 
@@ -59,10 +64,29 @@ def _resolve(waiter: asyncio.Future[bool], value: bool) -> None:
         waiter.set_result(value)
 
 
-class Session:
-    """One client session (`session_hash`): its message buffer and the ids of its unfinished events."""
+class SharedStream:
+    """One browser's stream (`queue/stream?stream_id=`): the messages of every session bound to it.
 
-    __slots__ = ("session_hash", "buffer", "pending", "last_active", "readers", "latest_queued", "close_handle")
+    One reader at a time (a new one takes over). While no reader is connected, messages wait in the
+    (bounded) buffer and `grace_handle` counts down to the moment its sessions count as disconnected.
+    """
+
+    __slots__ = ("stream_id", "buffer", "sessions", "connected", "grace_handle", "closed")
+
+    def __init__(self, stream_id: str, max_messages: int) -> None:
+        self.stream_id = stream_id
+        self.buffer = MessageBuffer(max_messages)
+        self.sessions: set[str] = set()  # hashes of the sessions bound to it and not yet disconnected
+        self.connected = False
+        self.grace_handle: asyncio.TimerHandle | None = None
+        self.closed = False  # abandoned: messages of sessions still pointing here are dropped
+
+
+class Session:
+    """One client session (`session_hash`): where its messages go and the ids of its unfinished events."""
+
+    __slots__ = ("session_hash", "buffer", "pending", "last_active", "readers", "latest_queued", "close_handle",
+                 "stream")
 
     def __init__(self, session_hash: str, max_messages: int) -> None:
         self.session_hash = session_hash
@@ -72,6 +96,16 @@ class Session:
         self.readers = 0
         self.latest_queued: dict[int, Any] = {}  # fn_index -> newest queued event (trigger_mode="always_last")
         self.close_handle: asyncio.TimerHandle | None = None  # the close_stream about to be sent
+        self.stream: SharedStream | None = None  # set: messages go to this shared stream, not to `buffer`
+
+    def push(self, message: Message) -> None:
+        """Send one message to the session's reader: its own buffer, or its shared stream (tagged with the
+        session hash; `close_stream` is dropped there, the shared stream never closes)."""
+        stream = self.stream
+        if stream is None:
+            self.buffer.push(message)
+        elif not stream.closed and message["msg"] != "close_stream":
+            stream.buffer.push({**message, "session_hash": self.session_hash})
 
     def is_idle(self) -> bool:
         return not self.pending and self.readers == 0
@@ -124,6 +158,22 @@ async def read_session(session: Session | None, heartbeat_interval: float,
     finally:
         session.readers -= 1
         session.last_active = time.monotonic()
+
+
+async def read_shared_stream(stream: SharedStream, generation: int, heartbeat_interval: float,
+                             running: Callable[[], bool]) -> AsyncIterator[Message]:
+    """A shared stream's messages in order, heartbeats while idle. Never ends on its own: only when the
+    engine stops or a newer reader of the same stream (`generation` no longer current) takes over."""
+    buffer = stream.buffer
+    while buffer.reader_generation == generation:
+        queued = buffer.messages
+        while queued:
+            yield queued.popleft()
+        if not running():
+            return
+        arrived = await buffer.wait(heartbeat_interval)
+        if not arrived and buffer.reader_generation == generation:
+            yield messages.heartbeat()
 
 
 async def read_channel(channel: EventChannel | None, heartbeat_interval: float,

@@ -1,10 +1,16 @@
 """The queue protocol (`sse_v3`, wire-protocol spec, section 3): join, the per-session data stream,
 cancel/reset, queue status and the session heartbeat.
+
+Podium's extension for its browser runtime (Gradio's clients never use it; `docs/design/frontend.md`):
+`queue/join` takes an optional `stream_id`; `GET queue/stream?stream_id=S` is one long-lived stream with
+the messages of every session joined with S (each tagged with its `session_hash`); `POST queue/leave`
+(`navigator.sendBeacon`) says a tab's session is gone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,6 +25,7 @@ from podium.server.sse import EventStreamResponse, data_frame
 
 MAX_SESSION_HASH_LENGTH = 256
 _ALIVE_FRAME = b"data: ALIVE\n\n"
+_STREAM_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 def _missing_fields(names: list[str], given: Any, where: str = "body") -> HTTPError:
@@ -38,6 +45,15 @@ def check_session_hash(value: Any, *, required: bool = True) -> str | None:
         return None
     if not isinstance(value, str) or not value or len(value) > MAX_SESSION_HASH_LENGTH:
         raise HTTPError(400, f"'session_hash' must be a non-empty string of at most {MAX_SESSION_HASH_LENGTH} characters.")
+    return value
+
+
+def check_stream_id(value: Any, *, required: bool = False) -> str | None:
+    """A shared stream id: 8 to 64 characters of A-Z, a-z, 0-9, `_` and `-` (None only when not required)."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not _STREAM_ID.fullmatch(value):
+        raise HTTPError(400, "'stream_id' must be a string of 8 to 64 letters, digits, '_' or '-'.")
     return value
 
 
@@ -76,6 +92,7 @@ def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
             raise HTTPError(400, "'fn_index' must be an integer (a dependency id from /config).")
         session_hash = check_session_hash(body.get("session_hash"))
         trigger_id = check_trigger_id(body)
+        stream_id = check_stream_id(body.get("stream_id"))
         fn = ctx.fn_by_index(fn_index)
         if fn is None or fn.fn is None or (fn.api_visibility == "private" and is_api_caller(request)):
             names = ", ".join("/" + n for n in ctx.valid_api_names()) or "none"
@@ -89,6 +106,7 @@ def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
                 request=ctx.request_info(request, session_hash=session_hash, username=username),
                 event_data=body.get("event_data"),
                 trigger_id=trigger_id,
+                stream_id=stream_id,
             )
         except Exception as exc:
             response = engine_error_response(exc, ctx.valid_api_names())
@@ -111,6 +129,28 @@ def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
                 yield data_frame(message)
 
         return EventStreamResponse(frames(), stop=ctx.stopping)  # type: ignore[return-value]
+
+    async def shared_stream(request: Request) -> Response:
+        ctx.auth.require(request)
+        stream_id = check_stream_id(request.query_params.get("stream_id"), required=True)
+        assert stream_id is not None
+        await ctx.start()
+        reader = engine.shared_stream(stream_id)
+
+        async def frames() -> AsyncIterator[bytes]:
+            async for message in reader.messages:
+                yield data_frame(message)
+
+        return EventStreamResponse(frames(), on_close=reader.close, stop=ctx.stopping)  # type: ignore[return-value]
+
+    async def leave(request: Request) -> Response:
+        ctx.auth.require(request)
+        body = await read_json_object(request)  # sendBeacon sends it as text/plain: the type is not checked
+        session_hash = check_session_hash(body.get("session_hash"))
+        assert session_hash is not None
+        await ctx.start()
+        engine.session_disconnected(session_hash)
+        return JSONResponse({"success": True})
 
     async def status(request: Request) -> Response:
         ctx.auth.require(request)
@@ -155,6 +195,8 @@ def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
     return [
         Route(f"{p}/queue/join", join, methods=["POST"]),
         Route(f"{p}/queue/data", data, methods=["GET"]),
+        Route(f"{p}/queue/stream", shared_stream, methods=["GET"]),
+        Route(f"{p}/queue/leave", leave, methods=["POST"]),
         Route(f"{p}/queue/status", status, methods=["GET"]),
         Route(f"{p}/cancel", cancel, methods=["POST"]),
         Route(f"{p}/reset", reset, methods=["POST"]),
@@ -162,4 +204,4 @@ def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
     ]
 
 
-__all__ = ["check_data", "check_session_hash", "check_trigger_id", "is_api_caller", "queue_routes"]
+__all__ = ["check_data", "check_session_hash", "check_stream_id", "check_trigger_id", "is_api_caller", "queue_routes"]
