@@ -25,7 +25,7 @@ export function Code(p: BlockProps) {
           onBlur={() => p.emit("blur")}
         />
       ) : (
-        <pre class="pd-code" aria-labelledby={`label-${id}`} tabIndex={0}>
+        <pre class="pd-code-view" aria-labelledby={`label-${id}`} tabIndex={0}>
           <code class={lang ? `language-${lang}` : undefined}>{value}</code>
         </pre>
       )}

@@ -79,7 +79,7 @@ export function Dropdown(p: BlockProps) {
   return (
     <Block block={p}>
       <FieldLabel id={id} props={props} fallback="Dropdown" />
-      <div class="pd-dropdown">
+      <div class="pd-combo">
         {multi ? (
           <div class="pd-tokens">
             {values.map((v, i) => (

@@ -37,7 +37,7 @@ export function FileInput(p: BlockProps) {
       {files.length ? (
         <ul class="pd-files" aria-labelledby={`label-${id}`}>
           {files.map((f, i) => (
-            <li class="pd-file" key={i}>
+            <li class="pd-file-item" key={i}>
               <a href={fileUrl(f)} download={fileName(f)} target="_blank" rel="noopener">
                 {fileName(f)}
               </a>

@@ -13,7 +13,7 @@ export function Json(p: BlockProps) {
   return (
     <Block block={p}>
       <FieldLabel id={id} props={props} fallback="JSON" forInput={false} />
-      <pre class="pd-json" aria-labelledby={`label-${id}`} style={maxHeight} tabIndex={0}>
+      <pre class="pd-json-view" aria-labelledby={`label-${id}`} style={maxHeight} tabIndex={0}>
         <code>{jsonText(p.value)}</code>
       </pre>
     </Block>
