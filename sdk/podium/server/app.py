@@ -1,7 +1,7 @@
 """`create_app(blocks, settings)`: the Starlette app that serves one Podium app over Gradio's wire protocol.
 
 The routes live in one module per concept (`routes_config`, `routes_queue`, `routes_call`, `routes_files`,
-`routes_auth`, `page`); this module wires them together with the engine, the file layer, CORS and the
+`routes_auth`, `page`, `assets`); this module wires them together with the engine, the file layer, CORS and the
 error handlers. `launch()` runs the result with uvicorn; `mount_gradio_app()` mounts it in another app.
 """
 
@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from podium.blocks import API_PREFIX
+from podium.server.assets import asset_routes, find_frontend_build
 from podium.server.auth import Authenticator
 from podium.server.context import ServerContext
 from podium.server.cors import StrictCORSMiddleware
@@ -104,8 +105,10 @@ def create_app(
         finally:
             await ctx.stop()
 
+    frontend = find_frontend_build()
     routes = [
-        *page_routes(ctx),
+        *page_routes(ctx, frontend),
+        *asset_routes(frontend),
         *config_routes(ctx, API_PREFIX),
         *auth_routes(ctx, API_PREFIX),
         *queue_routes(ctx, API_PREFIX),
@@ -124,6 +127,7 @@ def create_app(
         **_starlette_kwargs(settings.app_kwargs),
     )
     app.state.podium = ctx
+    app.state.podium_frontend = frontend  # the browser UI's build (None: the plain page is served)
     return app
 
 

@@ -1,38 +1,42 @@
-"""The HTML page at `/`: a plain server-rendered view of the app until the real UI bundle takes over.
+"""The HTML page at `/`: the browser UI, already rendered on the server (`docs/design/frontend.md`).
 
-It shows the title, every component with its label and current value, and the API endpoints, and
-inlines the config as `window.gradio_config = {...}` (clients that cannot read `/config` scrape it).
-Every user-provided string is escaped.
+The page carries the build's stylesheets and entry script (from Vite's manifest, `assets.py`), every
+component rendered with its current value by `podium.ssr.render_app` inside `#podium-app`, and the config
+inlined as `window.gradio_config = {...}` (the runtime needs no second request; API clients scrape it).
+The app author's `css`, `head` and `js` go into the page here, so the runtime does not apply them again.
+Without a build, or for a visitor who must log in first, the plain pages of `page_plain.py` are served.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
+import importlib
+import logging
+import re
+from collections import OrderedDict
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from podium.server.assets import FrontendBuild
 from podium.server.context import ServerContext
+from podium.server.page_plain import render_login_page, render_plain_page
 from podium.server.sse import dumps
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f7f7f8;color:#1f2328}
-main{max-width:880px;margin:0 auto;padding:32px 20px}
-h1{font-size:1.6rem;margin:0 0 24px}
-h2{font-size:1.1rem;margin:28px 0 12px}
-.card{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:12px 16px;margin:0 0 10px}
-.label{font-weight:600;margin-bottom:4px}
-.type{color:#6e7781;font-size:.85rem;margin-left:6px;font-weight:400}
-pre{background:#f1f3f5;border-radius:6px;padding:8px 10px;margin:6px 0 0;white-space:pre-wrap;word-break:break-word}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9rem}
-ul{margin:6px 0 0;padding-left:20px}
-form{display:flex;flex-direction:column;gap:10px;max-width:320px}
-input{padding:8px;border:1px solid #ccd0d5;border-radius:6px}
-button{padding:8px;border:0;border-radius:6px;background:#1f6feb;color:#fff;cursor:pointer}
-.error{color:#cf222e;min-height:1.2em}
-"""
+logger = logging.getLogger("podium.server")
+
+# Applies the theme chosen in the footer (frontend_dist/src/app/footer/theme.ts) before the first paint.
+_THEME_SCRIPT = (
+    '<script>try{var t=localStorage.getItem("podium-theme");'
+    'if(t==="dark"||t==="light")document.documentElement.setAttribute("data-theme",t)}catch(e){}</script>'
+)
+_PAGE_CACHE_SIZE = 32
+_CLOSING_TAG = re.compile(r"</(script|style)", re.IGNORECASE)
 
 
 def script_json(value: Any) -> str:
@@ -47,95 +51,139 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _value_preview(value: Any) -> str:
-    if value is None or value == "":
-        return '<span class="type">(empty)</span>'
-    if isinstance(value, str):
-        text = value
-    else:
-        text = dumps(value).decode("utf-8")
-    if len(text) > 2000:
-        text = text[:2000] + " ..."
-    return f"<pre><code>{_e(text)}</code></pre>"
+def _inline(code: str) -> str:
+    """Author code inside `<script>`/`<style>`: a `</script` or `</style` in it cannot end the element early.
+    (`<\\/` means the same in a JS string and in CSS.)"""
+    return _CLOSING_TAG.sub(lambda m: "<\\/" + m.group(1), code)
 
 
-def _document(title: str, body: str, head: str = "") -> str:
-    return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{_e(title)}</title>\n<style>{_STYLE}</style>\n{head}</head>\n<body>\n<main>\n{body}</main>\n"
-        "</body>\n</html>\n"
-    )
+def _read_paths(paths: Any) -> list[str]:
+    """The text of each file in `css_paths`/`head_paths` (a path or a list of them)."""
+    if not paths:
+        return []
+    items = paths if isinstance(paths, (list, tuple)) else [paths]
+    texts = []
+    for item in items:
+        try:
+            texts.append(Path(item).read_text(encoding="utf-8"))
+        except OSError as exc:
+            logger.warning("Cannot read %s for the page: %s", item, exc)
+    return texts
 
 
-def render_app_page(ctx: ServerContext, config: dict[str, Any]) -> str:
-    """The page for a visitor who may see the app."""
-    title = config.get("title") or "Podium"
-    parts = [f"<h1>{_e(title)}</h1>\n<h2>Components</h2>\n"]
-    from podium.components.base import Component
-
-    for component in config.get("components", []):
-        if not isinstance(ctx.blocks.blocks.get(component.get("id", -1)), Component):
-            continue  # the app itself and layout containers
-        props = component.get("props", {})
-        if props.get("visible") is False or component.get("type") == "state":
-            continue
-        label = props.get("label") or props.get("value") if component.get("type") == "button" else props.get("label")
-        heading = _e(label) if label else _e(component.get("type", ""))
-        parts.append(
-            f'<div class="card" id="component-{_e(component.get("id"))}"><div class="label">{heading}'
-            f'<span class="type">{_e(component.get("type", ""))}</span></div>'
-        )
-        if "value" in props and component.get("type") not in ("button",):
-            parts.append(_value_preview(props.get("value")))
-        parts.append("</div>\n")
-    endpoints = ctx.api_info()["named_endpoints"] if ctx.settings.show_api else {}
-    if endpoints:
-        parts.append("<h2>API</h2>\n")
-        for name, endpoint in endpoints.items():
-            params = "".join(
-                f"<li><code>{_e(p['parameter_name'])}</code>: {_e(p['python_type']['type'])}"
-                f" <span class=\"type\">({_e(p['component'])} &ldquo;{_e(p['label'])}&rdquo;)</span></li>"
-                for p in endpoint["parameters"]
-            )
-            returns = "".join(
-                f"<li>{_e(r['python_type']['type'])} <span class=\"type\">({_e(r['component'])}"
-                f" &ldquo;{_e(r['label'])}&rdquo;)</span></li>"
-                for r in endpoint["returns"]
-            )
-            parts.append(
-                f'<div class="card"><div class="label"><code>{_e(name)}</code></div>'
-                f"<div>Parameters:</div><ul>{params or '<li>none</li>'}</ul>"
-                f"<div>Returns:</div><ul>{returns or '<li>none</li>'}</ul></div>\n"
-            )
-    parts.append(f"<script>window.gradio_config = {script_json(config)};</script>\n")
-    return _document(str(title), "".join(parts))
+def _js_source(js: Any) -> str | None:
+    """`js=` is code (a function, called once the page has loaded) or, as in Gradio, a path to a file of it."""
+    if not isinstance(js, str) or not js.strip():
+        return None
+    if "\n" not in js and len(js) < 1024:
+        try:
+            path = Path(js)
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+        except OSError:
+            pass
+    return js
 
 
-def render_login_page(ctx: ServerContext) -> str:
-    """A login form that posts to `/login` and reloads the page on success."""
-    message = ctx.auth.auth_message
-    body = (
-        f"<h1>{_e(ctx.blocks.title or 'Podium')}</h1>\n"
-        + (f"<p>{_e(message)}</p>\n" if message else "")
-        + '<form id="login"><input name="username" placeholder="Username" autocomplete="username" required>'
-        '<input name="password" type="password" placeholder="Password" autocomplete="current-password" required>'
-        '<button type="submit">Log in</button><div class="error" id="error"></div></form>\n'
-        "<script>document.getElementById('login').addEventListener('submit',async e=>{e.preventDefault();"
-        "const r=await fetch('login',{method:'POST',body:new URLSearchParams(new FormData(e.target)),"
-        "credentials:'same-origin'});if(r.ok){location.reload()}else{"
-        "document.getElementById('error').textContent='Incorrect credentials.'}});</script>\n"
-    )
-    return _document(str(ctx.blocks.title or "Podium"), body)
+class AuthorCode:
+    """The app author's `css`, `head` and `js` (Blocks or `launch()`), read once when the server starts."""
+
+    def __init__(self, blocks: Any) -> None:
+        css = getattr(blocks, "css", None)
+        styles = ([css] if isinstance(css, str) and css.strip() else []) + _read_paths(
+            getattr(blocks, "css_paths", None))
+        head = getattr(blocks, "head", None)
+        heads = ([head] if isinstance(head, str) and head.strip() else []) + _read_paths(
+            getattr(blocks, "head_paths", None))
+        self.css = "\n".join(styles)
+        self.head = "\n".join(heads)
+        self.js = _js_source(getattr(blocks, "js", None))
+
+    def head_html(self) -> str:
+        parts = []
+        if self.css:
+            parts.append(f"<style>{_inline(self.css)}</style>\n")
+        if self.head:
+            parts.append(self.head + "\n")  # raw: the author's own markup
+        return "".join(parts)
+
+    def body_html(self) -> str:
+        if not self.js:
+            return ""
+        return (f'<script>addEventListener("load",async()=>{{try{{await ({_inline(self.js)})()}}'
+                "catch(e){console.error(e)}});</script>\n")
 
 
-def page_routes(ctx: ServerContext) -> list[BaseRoute]:
+def render_ssr(config: dict[str, Any]) -> str:
+    """Every component of the app rendered with its value (`podium.ssr.render_app`); "" when that fails."""
+    try:
+        render_app = importlib.import_module("podium.ssr").render_app  # written apart from the server
+        return str(render_app(config))
+    except Exception:  # noqa: BLE001 - the page still works without SSR: the runtime renders it
+        logger.exception("Server-side rendering failed; the page is sent without it")
+        return ""
+
+
+class AppPage:
+    """Renders `/` with the browser UI. Pages are cached per public root and user: the config is fixed."""
+
+    def __init__(self, ctx: ServerContext, build: FrontendBuild) -> None:
+        self.ctx = ctx
+        self.build = build
+        self.author = AuthorCode(ctx.blocks)
+        self._cache: OrderedDict[tuple[str, str | None], str] = OrderedDict()
+
+    async def render(self, config: dict[str, Any]) -> str:
+        key = (str(config.get("root", "")), config.get("username"))
+        page = self._cache.get(key)
+        if page is None:
+            page = await asyncio.to_thread(self._render, config)  # SSR of a big app is CPU work
+            self._cache[key] = page
+            if len(self._cache) > _PAGE_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return page
+
+    def _render(self, config: dict[str, Any]) -> str:
+        base = urlsplit(str(config.get("root", ""))).path.rstrip("/")  # path only: the host may be proxied
+        build = self.build
+        title = config.get("title") or "Podium"
+        head = [
+            '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+            f"<title>{_e(title)}</title>\n",
+            _THEME_SCRIPT + "\n",
+        ]
+        if self.ctx.settings.favicon_path:
+            head.append(f'<link rel="icon" href="{_e(base)}/favicon.ico">\n')
+        head += [f'<link rel="stylesheet" href="{_e(base)}/{_e(sheet)}">\n' for sheet in build.stylesheets]
+        head += [f'<link rel="modulepreload" href="{_e(base)}/{_e(chunk)}">\n' for chunk in build.preloads]
+        head.append(self.author.head_html())
+        markup = render_ssr(config) if self.ctx.settings.ssr_mode else ""
+        body = [
+            "</head>\n<body>\n",
+            f'<div id="podium-app" class="podium">{markup}</div>\n',
+            f"<script>window.gradio_config = {script_json(config)};</script>\n",
+            f'<script type="module" src="{_e(base)}/{_e(build.script)}"></script>\n',
+            self.author.body_html(),
+            "</body>\n</html>\n",
+        ]
+        return "".join(head + body)
+
+
+def page_routes(ctx: ServerContext, build: FrontendBuild | None = None) -> list[BaseRoute]:
+    """`GET /`: the app (with the browser UI when `build` is given, else the plain page) or the login form."""
+    app_page = AppPage(ctx, build) if build is not None else None
+
     async def index(request: Request) -> Response:
         if ctx.auth.enabled and ctx.auth.current_user(request) is None:
             return HTMLResponse(render_login_page(ctx))
-        return HTMLResponse(render_app_page(ctx, ctx.config_for(request)))
+        config = ctx.config_for(request)
+        if app_page is None:
+            return HTMLResponse(render_plain_page(ctx, config, script_json(config)))
+        return HTMLResponse(await app_page.render(config))
 
     return [Route("/", index, methods=["GET"])]
 
 
-__all__ = ["page_routes", "render_app_page", "render_login_page", "script_json"]
+__all__ = ["AppPage", "AuthorCode", "page_routes", "render_login_page", "render_plain_page", "render_ssr",
+           "script_json"]

@@ -40,7 +40,7 @@ _LAUNCH_KWARGS = frozenset(
 _IGNORED_KWARGS = frozenset(
     {
         "inbrowser", "debug", "height", "width", "enable_monitoring", "share_server_address",
-        "share_server_protocol", "share_server_tls_certificate", "node_server_name", "node_port", "ssr_mode",
+        "share_server_protocol", "share_server_tls_certificate", "node_server_name", "node_port",
         "pwa", "mcp_server", "i18n", "_frontend",
     }
 )
@@ -115,6 +115,7 @@ class ServerSettings:
     max_queue_size: int | None = None
     heartbeat_interval: float = DEFAULT_HEARTBEAT_INTERVAL
     allowed_cors_origins: list[str] = field(default_factory=list)
+    ssr_mode: bool = True  # the page at `/` comes with every component already rendered (Python SSR)
 
     @property
     def ssl_enabled(self) -> bool:
@@ -192,6 +193,8 @@ class ServerSettings:
         s.max_queue_size = kw.get("max_queue_size")
         interval = pick("heartbeat_interval", _env_number("HEARTBEAT_INTERVAL", environ, float))
         s.heartbeat_interval = float(interval) if interval is not None else DEFAULT_HEARTBEAT_INTERVAL
+        ssr_mode = pick("ssr_mode", _env_bool("SSR_MODE", environ))
+        s.ssr_mode = bool(ssr_mode) if ssr_mode is not None else True
         if s.heartbeat_interval <= 0:
             raise ValueError("The heartbeat interval must be a positive number of seconds.")
         return s
