@@ -17,12 +17,13 @@ if TYPE_CHECKING:
 def open_app(page: Page, app: ModuleType, path: str = "") -> Page:
     """Open the app and wait until the runtime took over the server-rendered markup.
 
-    Module scripts run before the `load` event and Preact's hydrate is synchronous, so once `load` fired the
-    events are wired; `podium-app` must hold the rendered layout by then.
+    The entry module sets `window.podium` (the runtime) and hydrates synchronously, so once it is set the
+    events are wired; `#podium-app` must hold the rendered layout by then.
     """
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(app.demo.local_url.rstrip("/") + "/" + path.lstrip("/"), wait_until="load")
+    page.wait_for_function("() => window.podium !== undefined")
     page.locator("#podium-app .pd-block").first.wait_for(state="attached")
     assert not errors, f"JavaScript errors while the page loaded: {errors}"
     page.podium_errors = errors  # type: ignore[attr-defined]  (tests may check later errors too)
@@ -40,16 +41,22 @@ def field(page: Page, component: Any) -> Locator:
 
 
 def choose(page: Page, dropdown: Any, options: list[str]) -> None:
-    """Make `options` the selection of a dropdown: a native `<select>`, or a combobox with `role=option` items."""
+    """Click each of `options` in a dropdown (a `<select>`, or a combobox with `role=option` items): for a
+    single dropdown the last one becomes the value; a multiselect toggles each one."""
     control = field(page, dropdown)
     if control.evaluate("e => e.tagName") == "SELECT":
-        control.select_option(
-            label=options if len(options) > 1 or control.get_attribute("multiple") is not None else options[0]
-        )
+        if control.get_attribute("multiple") is None:
+            control.select_option(label=options[-1])
+        else:
+            current = control.evaluate("e => Array.from(e.selectedOptions, o => o.label)")
+            control.select_option(
+                label=[o for o in current if o not in options] + [o for o in options if o not in current]
+            )
         return
     for option in options:
         control.click()
-        page.get_by_role("option", name=option, exact=True).click()
+        block(page, dropdown).get_by_role("option", name=option, exact=True).click()
+    control.press("Escape")
 
 
 def expect_selection(page: Page, dropdown: Any, options: list[str]) -> None:

@@ -46,7 +46,9 @@ for _path in (REPO / "sdk", Path(__file__).parent):  # `import podium`; test mod
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+    expect.set_options(timeout=10_000)  # a loaded CI machine: assertions wait up to 10 s
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None  # type: ignore[assignment]
 

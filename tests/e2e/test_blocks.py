@@ -21,7 +21,7 @@ def test_chained_events_then_success_failure(page: Any, apps: RunningApps, scree
 
     field(page, app.name).fill("fail")
     block(page, app.run).click()
-    expect(page.get_by_text("step one failed")).to_be_visible()  # the gr.Error toast
+    expect(page.get_by_test_id("toast-error")).to_contain_text("step one failed")  # the gr.Error toast
     expect(field(page, app.status)).to_have_value("recovered")  # .failure ran, .success did not
     expect(field(page, app.upper)).to_have_value("PODIUM")  # the failed step changed nothing
 
@@ -59,7 +59,12 @@ def test_error_and_info_toasts(page: Any, apps: RunningApps) -> None:
     app = apps.get("blocks")
     open_app(page, app)
     block(page, app.fail_button).click()
-    expect(page.get_by_text("custom failure: podium")).to_be_visible()
+    error = page.get_by_test_id("toast-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("custom failure: podium")
+    expect(error).to_have_attribute("role", "alert")
     block(page, app.info_button).click()
-    expect(page.get_by_text("info about podium")).to_be_visible()
+    info = page.get_by_test_id("toast-info")
+    expect(info).to_be_visible()
+    expect(info).to_contain_text("info about podium")
     expect(field(page, app.notice)).to_have_value("notified podium")

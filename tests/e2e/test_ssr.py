@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from browser_helpers import block, expect, expect_selection, field
+from browser_helpers import block, expect, expect_selection, field, open_app
 from conftest import RunningApps
 
 import podium as gr
@@ -84,3 +84,31 @@ def test_interface_layout_is_rendered_without_javascript(static_page: Any, apps:
     expect(static_page.get_by_role("button", name="Clear")).to_be_visible()
     expect(block(static_page, app.demo.examples_dataset)).to_contain_text("Ann")
     expect(field(static_page, app.demo.input_components[1])).to_have_value("2")
+
+
+# Runs before any page script: records every `.pd-block` element removed from the page and every layout shift.
+WATCH_HYDRATION = """
+window.__removedBlocks = [];
+window.__layoutShift = 0;
+new MutationObserver((records) => {
+  for (const r of records) for (const n of r.removedNodes)
+    if (n.nodeType === 1 && (n.matches('.pd-block') || n.querySelector('.pd-block'))) window.__removedBlocks.push(n.outerHTML.slice(0, 120));
+}).observe(document, { childList: true, subtree: true });
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (!e.hadRecentInput) window.__layoutShift += e.value;
+}).observe({ type: 'layout-shift', buffered: true });
+"""
+
+
+def test_hydration_keeps_the_server_markup(page: Any, apps: RunningApps) -> None:
+    """The runtime takes over the server-rendered blocks in place: none is thrown away and rebuilt, and
+    nothing moves (cumulative layout shift stays near zero)."""
+    page.add_init_script(WATCH_HYDRATION)
+    for name in ("forms", "display", "interface"):
+        app = apps.get(name)
+        open_app(page, app)
+        page.wait_for_timeout(300)  # let a late re-render (if any) happen before reading the observers
+        removed = page.evaluate("window.__removedBlocks")
+        assert removed == [], f"{name}: hydration replaced server-rendered blocks: {removed[:3]}"
+        shift = page.evaluate("window.__layoutShift")
+        assert shift < 0.01, f"{name}: the page moved while the runtime took over (layout shift {shift:.3f})"
