@@ -51,6 +51,7 @@ describe("recorder", () => {
 
     startRecording();
     record({ apiName: "greet", fnIndex: 0, data: ["Ada", null, 3] });
+    record({ apiName: null, fnIndex: 3, data: ["no api_name: never public"] });
     stopRecording();
     record({ apiName: "greet", fnIndex: 0, data: ["late", null, 1] });
     unsubscribe();

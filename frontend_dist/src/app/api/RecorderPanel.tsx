@@ -34,7 +34,7 @@ export function RecorderPanel({ info, target, mask, lang, onLang, onRecord }: Re
           class={state.recording ? "pd-api-record pd-api-recording" : "pd-api-record"}
           onClick={state.recording ? stopRecording : onRecord}
         >
-          {state.recording ? "Stop recording" : "Record"}
+          {state.recording ? "Stop recording" : state.calls.length ? "Record again" : "Record"}
         </button>
         <span role="status">
           {state.recording || state.calls.length ? `${calls.length} call${calls.length === 1 ? "" : "s"} recorded` : ""}

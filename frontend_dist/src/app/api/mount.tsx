@@ -1,10 +1,13 @@
 /**
- * Mounting the API page. The runtime does, once at start:
+ * Mounting the API page. The runtime does, once at start (after hydrating the app):
  *
  *   const api = mountApiPage(container, { root: config.root, apiPrefix: config.api_prefix, fetchInfo, config });
- *   <Footer onOpenApi={api.open} showApi={shouldShowApi(config)} />
+ *   render(<Footer onOpenApi={api.open} showApi={shouldShowApi(config)} />, footerContainer);
  *
+ * `container` is an empty element of its own (e.g. a <div> appended to <body>), not inside #podium-app.
  * The page opens by itself when the URL has `?view=api`, and keeps `?view=api` in the URL while open.
+ * To keep it out of the first load, import this module lazily: `import("./api/mount")` on the first click or
+ * when `?view=api` is present (then also when the recorder is on: its bar lives here).
  */
 
 import { render } from "preact";

@@ -48,9 +48,9 @@ export function clearRecording(): void {
   update({ ...state, calls: [] });
 }
 
-/** Called by the runtime for every call it makes; kept only while recording. */
+/** Called by the runtime for every call it makes; kept only while recording and when it has an api_name. */
 export function record(call: RecordedCall): void {
-  if (!state.recording) return;
+  if (!state.recording || !call.apiName) return; // no api_name: never a public endpoint
   update({ ...state, calls: [...state.calls, { ...call, data: snapshot(call.data) }] });
 }
 
