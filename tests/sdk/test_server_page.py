@@ -121,6 +121,16 @@ def test_the_page_links_the_build_and_inlines_the_config(http: TestClient) -> No
     assert "The browser UI is not built" not in page
 
 
+def test_the_page_is_gzipped_when_accepted(http: TestClient) -> None:
+    zipped = http.get("/", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["vary"] == "Accept-Encoding"
+    plain = http.get("/", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert zipped.text == plain.text
+    assert int(zipped.headers["content-length"]) < len(plain.content)
+
+
 def test_a_label_cannot_break_out_of_the_config_script(build_dir: Path) -> None:
     label = "</script><script>alert(1)</script><!-- \u2028\u2029 &amp;"
     with client_for(demo_app(label=label), ssr_mode=False) as client:

@@ -10,20 +10,21 @@ Without a build, or for a visitor who must log in first, the plain pages of `pag
 from __future__ import annotations
 
 import asyncio
+import gzip
 import html
 import importlib
 import logging
 import re
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from podium.server.assets import FrontendBuild
+from podium.server.assets import FrontendBuild, accepts_gzip
 from podium.server.context import ServerContext
 from podium.server.page_plain import render_login_page, render_plain_page
 from podium.server.sse import dumps
@@ -124,6 +125,20 @@ def render_ssr(config: dict[str, Any]) -> str:
         return ""
 
 
+class RenderedPage(NamedTuple):
+    """A page's HTML, as is and gzipped (the config and SSR markup of a big app compress well)."""
+
+    body: bytes
+    gzipped: bytes
+
+    def response(self, request: Request) -> Response:
+        headers = {"Vary": "Accept-Encoding", "Cache-Control": "no-cache"}
+        if accepts_gzip(request.headers.get("accept-encoding", "")):
+            headers["Content-Encoding"] = "gzip"
+            return Response(self.gzipped, media_type="text/html; charset=utf-8", headers=headers)
+        return Response(self.body, media_type="text/html; charset=utf-8", headers=headers)
+
+
 class AppPage:
     """Renders `/` with the browser UI. Pages are cached per public root and user: the config is fixed."""
 
@@ -131,17 +146,21 @@ class AppPage:
         self.ctx = ctx
         self.build = build
         self.author = AuthorCode(ctx.blocks)
-        self._cache: OrderedDict[tuple[str, str | None], str] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str | None], RenderedPage] = OrderedDict()
 
-    async def render(self, config: dict[str, Any]) -> str:
+    async def render(self, config: dict[str, Any]) -> RenderedPage:
         key = (str(config.get("root", "")), config.get("username"))
         page = self._cache.get(key)
         if page is None:
-            page = await asyncio.to_thread(self._render, config)  # SSR of a big app is CPU work
+            page = await asyncio.to_thread(self._prepare, config)  # SSR of a big app is CPU work
             self._cache[key] = page
             if len(self._cache) > _PAGE_CACHE_SIZE:
                 self._cache.popitem(last=False)
         return page
+
+    def _prepare(self, config: dict[str, Any]) -> RenderedPage:
+        body = self._render(config).encode("utf-8")
+        return RenderedPage(body, gzip.compress(body, compresslevel=6))
 
     def _render(self, config: dict[str, Any]) -> str:
         base = urlsplit(str(config.get("root", ""))).path.rstrip("/")  # path only: the host may be proxied
@@ -180,7 +199,7 @@ def page_routes(ctx: ServerContext, build: FrontendBuild | None = None) -> list[
         config = ctx.config_for(request)
         if app_page is None:
             return HTMLResponse(render_plain_page(ctx, config, script_json(config)))
-        return HTMLResponse(await app_page.render(config))
+        return (await app_page.render(config)).response(request)
 
     return [Route("/", index, methods=["GET"])]
 
