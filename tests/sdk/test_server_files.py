@@ -312,14 +312,14 @@ def upstream_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[st
     import http.server
     import threading
 
-    from podium.server import url_proxy
+    from podium.files import fetch
 
     (tmp_path / "pic.png").write_bytes(b"\x89PNG data")
     (tmp_path / "page.html").write_text("<script>alert(1)</script>")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(url_proxy, "is_public_address", lambda address: address == "127.0.0.1")
+    monkeypatch.setattr(fetch, "is_public_address", lambda address: address == "127.0.0.1")
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
@@ -349,7 +349,7 @@ def test_url_file_missing_upstream_is_404(http: httpx.Client, upstream_url: str)
 def test_url_redirects_are_checked_again(
     http: httpx.Client, upstream_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from podium.server import url_proxy
+    from podium.files import fetch
 
     (tmp_path / "sub").mkdir()
     checks: list[str] = []
@@ -358,7 +358,7 @@ def test_url_redirects_are_checked_again(
         checks.append(address)
         return len(checks) == 1
 
-    monkeypatch.setattr(url_proxy, "is_public_address", only_the_first_hop)
+    monkeypatch.setattr(fetch, "is_public_address", only_the_first_hop)
     response = http.get(f"/gradio_api/file={upstream_url}/sub")  # answered with a redirect to /sub/
     assert response.status_code == 403
     assert len(checks) == 2

@@ -52,14 +52,20 @@ class FileContext:
         return map_file_data(payload, self._resolve_one)
 
     def _resolve_one(self, data: dict[str, Any]) -> dict[str, Any]:
+        from podium.files.cache import FileTooLarge
         from podium.files.policy import FileAccessDenied
 
         path = data["path"]
-        if _is_url(path):
-            return data  # left for the component; the engine does not download URLs
         try:
+            if _is_url(path):
+                # gradio_client sends `handle_file("https://...")` as a URL: fetch it (public hosts only)
+                from podium.files.fetch import download_to_cache
+
+                cache_id = download_to_cache(path, self.cache)
+                resolved = self.cache.path_of(cache_id)
+                return {**data, "path": str(resolved), "orig_name": data.get("orig_name") or resolved.name}
             resolved = self.policy.resolve_input(path)
-        except FileAccessDenied as exc:
+        except (FileAccessDenied, FileTooLarge) as exc:
             raise Error(exc.message) from None
         return {**data, "path": str(resolved)}
 

@@ -187,6 +187,11 @@ class FileCache:
 
     # -- ids -------------------------------------------------------------------------------------------
 
+    @property
+    def partial_dir(self) -> Path:
+        """Where files being written live until complete (removed by `cleanup()` if a crash leaves them)."""
+        return self._partial_dir
+
     def cache_id(self, path: Path) -> str:
         """The id clients see for the cache file at absolute `path`: `"<digest>/<name>"`.
 

@@ -9,33 +9,16 @@ connect), re-checks every redirect, and never serves content a browser would run
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 from collections.abc import AsyncIterator
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from starlette.responses import Response, StreamingResponse
 
+from podium.files.fetch import MAX_REDIRECTS, TIMEOUT_SECONDS, is_public_address, is_url, pinned_url, resolve_public_url
+from podium.files.policy import FileAccessDenied
 from podium.server.responses import HTTPError
 
-MAX_REDIRECTS = 3
-TIMEOUT_SECONDS = 30.0
 _PASSED_HEADERS = ("content-length", "last-modified", "etag")
-
-
-def is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
-
-
-def is_public_address(address: str) -> bool:
-    """Whether `address` (an IP) is on the public internet; the server never fetches anything else."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(ip.is_global) and not ip.is_multicast
 
 
 def _denied(url: str) -> HTTPError:
@@ -43,20 +26,11 @@ def _denied(url: str) -> HTTPError:
 
 
 async def _public_address(url: str) -> tuple[str, str, int]:
-    """`(scheme, host, checked IP)` for `url`, or a 403 when it is not a public http(s) URL."""
-    parts = urlsplit(url)
-    host = parts.hostname
-    if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
-        raise _denied(url)
+    """`(host, checked IP, port)` for `url`, or a 403 when it is not a public http(s) URL."""
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = await asyncio.to_thread(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    except (OSError, ValueError, UnicodeError):
+        return await asyncio.to_thread(resolve_public_url, url)
+    except FileAccessDenied:
         raise _denied(url) from None
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses or not all(is_public_address(a) for a in addresses):
-        raise _denied(url)
-    return host, addresses[0], port
 
 
 async def proxy_url(url: str) -> Response:
@@ -70,11 +44,10 @@ async def proxy_url(url: str) -> Response:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             host, address, port = await _public_address(current)
-            parts = urlsplit(current)
-            ip_host = f"[{address}]" if ":" in address else address
-            pinned = urlunsplit((parts.scheme, f"{ip_host}:{port}", parts.path or "/", parts.query, ""))
             upstream_request = client.build_request(
-                "GET", pinned, headers={"host": parts.netloc, "accept": "*/*", "accept-encoding": "identity"},
+                "GET",
+                pinned_url(current, address, port),
+                headers={"host": urlsplit(current).netloc, "accept": "*/*", "accept-encoding": "identity"},
                 extensions={"sni_hostname": host},
             )
             upstream = await client.send(upstream_request, stream=True)
