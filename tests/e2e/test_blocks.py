@@ -55,7 +55,7 @@ def test_streaming_output_grows_to_its_final_value(page: Any, apps: RunningApps)
     expect(field(page, app.streamed)).to_have_value("part 1 part 2 part 3 part 4")
 
 
-def test_error_and_info_toasts(page: Any, apps: RunningApps) -> None:
+def test_error_info_and_warning_toasts(page: Any, apps: RunningApps) -> None:
     app = apps.get("blocks")
     open_app(page, app)
     block(page, app.fail_button).click()
@@ -67,4 +67,41 @@ def test_error_and_info_toasts(page: Any, apps: RunningApps) -> None:
     info = page.get_by_test_id("toast-info")
     expect(info).to_be_visible()
     expect(info).to_contain_text("info about podium")
+    expect(page.get_by_test_id("toast-warning")).to_contain_text("warning about podium")
     expect(field(page, app.notice)).to_have_value("notified podium")
+
+
+def test_js_handler_runs_in_the_browser(page: Any, apps: RunningApps) -> None:
+    app = apps.get("blocks")
+    open_app(page, app)
+    joins: list[str] = []
+    page.on("request", lambda r: joins.append(r.url) if "/gradio_api/" in r.url else None)
+    field(page, app.name).fill("abc")
+    block(page, app.reverse_button).click()
+    expect(field(page, app.reversed_text)).to_have_value("cba")
+    assert joins == [], f"a js-only event reached the server: {joins}"
+
+
+def test_progress_bar_and_queue_position(browser: Any, page: Any, apps: RunningApps) -> None:
+    app = apps.get("progress")
+    app.gate.clear()
+    app.started.clear()
+    open_app(page, app)
+    other = browser.new_context(viewport=VIEWPORT)
+    waiting = other.new_page()
+    try:
+        open_app(waiting, app)
+        field(page, app.text).fill("first")
+        block(page, app.go).click()
+        bar = block(page, app.out).get_by_role("progressbar", name="Halfway there")
+        expect(bar).to_have_attribute("aria-valuenow", "50")
+        assert app.started.wait(10)
+        field(waiting, app.text).fill("second")
+        block(waiting, app.go).click()  # concurrency_limit=1: waits behind the first
+        expect(block(waiting, app.out).get_by_role("status")).to_contain_text("queue: 1/")
+    finally:
+        app.gate.set()
+        expect(field(page, app.out)).to_have_value("done first")
+        expect(field(waiting, app.out)).to_have_value("done second")
+        other.close()
+    expect(bar).to_be_hidden()

@@ -1,5 +1,5 @@
 """A Blocks app with chained events (.then/.success/.failure), per-session State, a paced streaming
-generator, a gr.Error and a gr.Info."""
+generator, gr.Error / gr.Info / gr.Warning, and a js= handler that runs only in the browser."""
 
 import threading
 import time
@@ -48,6 +48,7 @@ def fail(name):
 
 def notify(name):
     gr.Info(f"info about {name}")
+    gr.Warning(f"warning about {name}")
     return f"notified {name}"
 
 
@@ -72,6 +73,9 @@ with gr.Blocks(title="Blocks") as demo:
         notice = gr.Textbox(label="Notice")
         fail_button = gr.Button("Fail")
         info_button = gr.Button("Notify")
+    with gr.Row():
+        reversed_text = gr.Textbox(label="Reversed in the browser")
+        reverse_button = gr.Button("Reverse")
 
     chain = run.click(step_one, name, upper, api_name="step_one")
     chain.then(step_two, upper, final, api_name="step_two")
@@ -81,6 +85,7 @@ with gr.Blocks(title="Blocks") as demo:
     stream_button.click(paced_stream, None, streamed, api_name="stream")
     fail_button.click(fail, name, notice, api_name="fail")
     info_button.click(notify, name, notice, api_name="notify")
+    reverse_button.click(None, name, reversed_text, js="(text) => text.split('').reverse().join('')")
 
 if __name__ == "__main__":
     demo.launch()
