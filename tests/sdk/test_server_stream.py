@@ -235,7 +235,7 @@ def test_a_hundred_sessions_share_one_stream(http: httpx.Client, lifecycle: Any)
 
 
 def test_a_reconnect_within_the_grace_period_keeps_the_sessions(http: httpx.Client, lifecycle: Any) -> None:
-    lifecycle.stream_grace_period = 1.0
+    lifecycle.stream_grace_period = 2.0
     stream, s = new_id("stream"), new_id("s")
     join(http, "greet", ["x"], s, stream)
     read_until(http, stream, completed({s}))
@@ -311,3 +311,32 @@ def test_a_null_stream_id_is_gradios_plain_join(http: httpx.Client) -> None:
     messages, _ = parse_frames(raw)
     assert messages[-1] == {"msg": "close_stream", "event_id": None}
     assert all("session_hash" not in m for m in messages)
+
+
+def test_a_new_reader_takes_the_stream_over(http: httpx.Client, app: tuple[Blocks, str]) -> None:
+    stream, s = new_id("stream"), new_id("s")
+    with httpx.Client(base_url=app[1], timeout=10) as first_client:
+        with first_client.stream("GET", "/gradio_api/queue/stream", params={"stream_id": stream}) as first:
+            assert first.status_code == 200
+            event_id = join(http, "greet", ["second"], s, stream)
+            time.sleep(0.2)  # the first reader may already have this event's messages
+            messages = read_until(http, stream, lambda ms: any(m["msg"] == "heartbeat" for m in ms))
+            rest = b"".join(first.iter_raw())  # the old reader ends once the new one has connected
+    old, _ = parse_frames(rest)
+    seen = [m for m in old + messages if m.get("event_id") == event_id]
+    assert [m["msg"] for m in seen] == ["estimation", "process_starts", "process_completed"]  # each once
+
+
+def test_the_stream_and_leave_need_a_login_like_queue_data() -> None:
+    demo = build_app()
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_port=port, quiet=True, auth=("ann", "pw"))
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(base + "/gradio_api/queue/data", params={"session_hash": "abc"}).status_code == 401
+        assert httpx.get(base + "/gradio_api/queue/stream", params={"stream_id": "abcdefgh"}).status_code == 401
+        assert httpx.post(base + "/gradio_api/queue/leave", json={"session_hash": "abc"}).status_code == 401
+        body = {"data": ["x"], "fn_index": 0, "session_hash": "abc", "stream_id": "abcdefgh"}
+        assert httpx.post(base + "/gradio_api/queue/join", json=body).status_code == 401
+    finally:
+        demo.close(verbose=False)
