@@ -1,13 +1,14 @@
 /** Accordion: <details>/<summary>; toggling fires `expand` / `collapse`. */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { BlockProps } from "../types";
 import { Block } from "./Block";
 import { labelOf } from "./format";
 
 export function Accordion(p: BlockProps) {
   const wanted = p.props.open !== false;
-  const [open, setOpen] = useState(wanted);
-  useEffect(() => setOpen(wanted), [wanted]);
+  // The user's toggle holds until the app sets `open` again (a prop update wins).
+  const [choice, setChoice] = useState<{ wanted: boolean; open: boolean } | null>(null);
+  const open = choice && choice.wanted === wanted ? choice.open : wanted;
   return (
     <Block
       block={p}
@@ -18,7 +19,7 @@ export function Accordion(p: BlockProps) {
         onToggle: (e: Event) => {
           const now = (e.currentTarget as HTMLDetailsElement).open;
           if (now === open) return;
-          setOpen(now);
+          setChoice({ wanted, open: now });
           p.emit(now ? "expand" : "collapse");
         },
       }}

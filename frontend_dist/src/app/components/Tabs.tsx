@@ -4,7 +4,7 @@
  * renders layout children as `h(Component, blockProps)`. A panel that is not selected is wrapped hidden. */
 import type { ComponentChildren, VNode } from "preact";
 import { toChildArray } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import type { BlockProps } from "../types";
 import { Block, rootId } from "./Block";
 import { isHidden, text } from "./format";
@@ -56,9 +56,10 @@ export function Tabs(p: BlockProps) {
   const items = tabInfos(p.children);
   const tabs = items.map((x) => x.info);
   const initial = selectedIndex(tabs, p.props.selected);
-  const [current, setCurrent] = useState(initial);
+  // The user's choice holds until the app sets `selected` again (a prop update wins).
+  const [choice, setChoice] = useState<{ selected: unknown; index: number } | null>(null);
   const list = useRef<HTMLDivElement>(null);
-  useEffect(() => setCurrent(initial), [p.props.selected]);
+  const current = choice && choice.selected === p.props.selected ? choice.index : initial;
   const sel = tabs[current] && tabs[current].visible ? current : initial;
 
   const select = (i: number, focus = false) => {
@@ -66,7 +67,7 @@ export function Tabs(p: BlockProps) {
     if (!t || !t.visible || !t.interactive) return;
     if (focus) list.current?.querySelectorAll<HTMLElement>('[role="tab"]')[tabs.slice(0, i).filter((x) => x.visible).length]?.focus();
     if (i === sel) return;
-    setCurrent(i);
+    setChoice({ selected: p.props.selected, index: i });
     const data = { index: i, value: t.label, selected: true };
     p.emit("change");
     p.emit("select", data);
