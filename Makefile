@@ -18,7 +18,7 @@ BENCH_ARGS ?=
 # The app `make up` runs.
 APP ?= docs/examples/hello/app.py
 
-.PHONY: help setup gradio-venv lint test up bench clean
+.PHONY: help setup gradio-venv build-frontend lint test test-frontend up bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,14 +29,27 @@ setup: ## install system packages (only missing ones) and .venv with podium (edi
 gradio-venv: ## create .venv-gradio with the real Gradio, for side-by-side benchmarks
 	@bash scripts/setup.sh gradio-venv
 
+build-frontend: setup ## rebuild the browser UI into frontend_dist/build/app (setup does it when sources change)
+	cd frontend_dist && npm run build
+
 lint: setup ## ruff over sdk/ tests/ load/, mypy over sdk/podium
 	$(VENV)/bin/ruff check sdk tests load docs/examples
 	$(VENV)/bin/mypy
 
-test: setup lint ## setup + lint + the whole test suite
+test-frontend: setup ## type-check the frontend and run its unit tests (Vitest)
+	cd frontend_dist && npm test
+
+test: setup lint test-frontend ## setup + lint + frontend unit tests + the whole test suite
 	@# pytest exits 5 when it collected no tests: that is a failure here, not a pass.
-	@rc=0; $(PY) -m pytest tests/ -q --timeout=$(PYTEST_TIMEOUT) $(PYTEST_ARGS) || rc=$$?; \
+	@# The browser tests run in a pytest process of their own: Playwright's sync API keeps an event loop
+	@# running in the main thread, which would break the asyncio.run() of the other tests.
+	@rc=0; $(PY) -m pytest tests/ --ignore=tests/e2e -q --timeout=$(PYTEST_TIMEOUT) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	[ $$rc -eq 0 ] || exit $$rc; \
+	if [ -d tests/e2e ]; then \
+		$(PY) -m pytest tests/e2e -q --timeout=$(PYTEST_TIMEOUT) $(PYTEST_ARGS) || rc=$$?; \
+		if [ $$rc -eq 5 ]; then rc=0; fi; \
+	fi; \
 	exit $$rc
 
 up: setup ## run the example app in the foreground until Ctrl-C
@@ -49,4 +62,5 @@ bench: setup gradio-venv ## Podium vs Gradio side by side on the same app (load/
 
 clean: ## remove the venvs, caches and build outputs
 	rm -rf $(VENV) $(GRADIO_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf frontend_dist/node_modules frontend_dist/build
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +

@@ -3,8 +3,8 @@
 # environments. `make setup` runs `scripts/setup.sh`; `make gradio-venv` runs `scripts/setup.sh gradio-venv`.
 # Works as root without a terminal (CI runs it with CI=true and no stdin); re-running it is cheap.
 #
-# Later issues add their system packages to APT_PACKAGES below (postgresql, podman, chromium, nodejs, ...)
-# and their own steps (frontend build, ...) as functions called from main().
+# Later issues add their system packages to APT_PACKAGES below (postgresql, podman, ...) and their own
+# steps as functions called from main(). The browser UI step: npm ci + npm run build in frontend_dist.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,11 +17,14 @@ GRADIO_VENV="$ROOT/.venv-gradio"
 # Debian packages the repository needs. Only the missing ones are installed.
 APT_PACKAGES=(
     python3-venv
+    nodejs
+    chromium
 )
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export PIP_NO_INPUT=1
 export DEBIAN_FRONTEND=noninteractive
+export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
@@ -122,12 +125,47 @@ setup_gradio_venv() {
     echo "$digest" > "$stamp"
 }
 
+# --- browser UI (frontend_dist) -----------------------------------------------------------------
+
+FRONTEND="$ROOT/frontend_dist"
+
+# A digest of the frontend's sources (everything but node_modules and build) and of this script.
+frontend_digest() {
+    (cd "$FRONTEND" && find . \( -path ./node_modules -o -path ./build \) -prune -o -type f -print0 \
+        | sort -z | xargs -0 sha256sum; sha256sum "$ROOT/scripts/setup.sh") | sha256sum | cut -d' ' -f1
+}
+
+# npm ci (when package-lock.json changed) and npm run build (when a source changed) into frontend_dist/build/app.
+setup_frontend() {
+    [ -f "$FRONTEND/package.json" ] || return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        log "npm not found; installing Debian's npm"
+        APT_PACKAGES=(npm)
+        install_system_packages
+    fi
+    local modules_stamp="$FRONTEND/node_modules/.podium-setup" build_stamp="$FRONTEND/build/.podium-setup" digest
+    digest="$(inputs_digest "$FRONTEND/package-lock.json")"
+    if ! { [ -f "$modules_stamp" ] && [ "$(cat "$modules_stamp")" = "$digest" ]; }; then
+        log "installing the frontend's npm packages (npm ci)"
+        (cd "$FRONTEND" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in frontend_dist"
+        echo "$digest" > "$modules_stamp"
+    fi
+    digest="$(frontend_digest)"
+    if [ -f "$build_stamp" ] && [ "$(cat "$build_stamp")" = "$digest" ] \
+        && [ -f "$FRONTEND/build/app/.vite/manifest.json" ]; then
+        return
+    fi
+    log "building the browser UI into frontend_dist/build/app"
+    (cd "$FRONTEND" && npm run --silent build >/dev/null) || die "the frontend build failed; run 'npm run build' in frontend_dist"
+    echo "$digest" > "$build_stamp"
+}
+
 main() {
     local target="${1:-dev}"
     install_system_packages
     check_python
     case "$target" in
-        dev) setup_dev_venv ;;
+        dev) setup_dev_venv; setup_frontend ;;
         gradio-venv) setup_gradio_venv ;;
         *) die "unknown target '$target' (expected: dev, gradio-venv)" ;;
     esac

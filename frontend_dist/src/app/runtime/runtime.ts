@@ -1,0 +1,81 @@
+/** Builds the runtime of one app from its config: store, transport, event engine, toasts. */
+import type { AppConfig, BlockId, RecordedCall } from "../types";
+import { HttpTransport, type FileData, type Transport } from "../transport/client";
+import { createHub } from "../transport/hub";
+import { EventEngine } from "./events";
+import { BlockStore } from "./store";
+import { ToastStore } from "./toasts";
+
+/** What a block view gets from the runtime, stable per block id. */
+export interface BlockHandles {
+  setValue: (value: unknown, opts?: { input?: boolean }) => void;
+  emit: (event: string, data?: unknown) => void;
+  upload: (files: File[]) => Promise<FileData[]>;
+}
+
+export interface PodiumRuntime {
+  readonly config: AppConfig;
+  /** The app's URL without a trailing slash (the config's `root`, else the page's folder). */
+  readonly root: string;
+  /** `{root}{api_prefix}`, e.g. `http://host:7860/gradio_api`. */
+  readonly apiBase: string;
+  readonly store: BlockStore;
+  readonly engine: EventEngine;
+  readonly toasts: ToastStore;
+  readonly transport: Transport;
+  handles(id: BlockId): BlockHandles;
+  /** Listens to every backend call the UI makes (the API recorder); returns the unsubscribe function. */
+  onCall(listener: (call: RecordedCall) => void): () => void;
+  /** Runs `load` events and timers. */
+  start(): void;
+}
+
+/** The app's root URL without a trailing slash: the config's `root`, else the page's folder. */
+export function appRoot(config: Pick<AppConfig, "root">, location?: { href: string }): string {
+  if (typeof config.root === "string" && config.root !== "") return config.root.replace(/\/+$/, "");
+  if (!location) return "";
+  const url = new URL(".", location.href);
+  return url.href.replace(/\/+$/, "");
+}
+
+export function createRuntime(config: AppConfig, transport?: Transport): PodiumRuntime {
+  const root = appRoot(config, typeof window === "undefined" ? undefined : window.location);
+  const apiPrefix = config.api_prefix ?? "/gradio_api";
+  const apiBase = root + apiPrefix;
+  const store = new BlockStore(config);
+  const toasts = new ToastStore();
+  const net = transport ?? new HttpTransport(root, apiPrefix, createHub(`${apiBase}/queue/stream`));
+  const callListeners = new Set<(call: RecordedCall) => void>();
+  const engine = new EventEngine(config.dependencies, store, net, {
+    toast: (toast) => toasts.push(toast),
+    record: (call) => callListeners.forEach((listener) => listener(call)),
+  });
+  const handleCache = new Map<BlockId, BlockHandles>();
+
+  return {
+    config,
+    root,
+    apiBase,
+    store,
+    engine,
+    toasts,
+    transport: net,
+    handles(id) {
+      let handles = handleCache.get(id);
+      if (!handles) {
+        handles = {
+          setValue: (value, opts) => engine.valueSet(id, store.setValue(id, value), opts?.input ?? true),
+          emit: (event, data) => engine.emit(id, event, data ?? null),
+          upload: (files) => net.upload(files),
+        };
+        handleCache.set(id, handles);
+      }
+      return handles;
+    },
+    onCall(listener) {
+      callListeners.add(listener);
+      return () => callListeners.delete(listener);
+    },
+    start: () => engine.start(),
+  };
+}
