@@ -11,18 +11,14 @@ The tests are skipped, with the reason, when `/usr/bin/chromium` or the `playwri
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-APPS_DIR = Path(__file__).parent / "apps"
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PODIUM_CHROMIUM", "/usr/bin/chromium")
 # The flags of DEVELOPERS.md: no sandbox (root in containers), no GPU, nothing that phones home.
@@ -35,7 +31,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-VIEWPORT = {"width": 1000, "height": 760}  # screenshots under docs/images are this wide
 # Where screenshots go: docs/images when PODIUM_SCREENSHOTS=1 (to refresh the committed ones), else a temp dir,
 # so that `make test` never dirties the checkout.
 SCREENSHOTS_TO_DOCS = os.environ.get("PODIUM_SCREENSHOTS") == "1"
@@ -44,6 +39,8 @@ for _path in (REPO / "sdk", Path(__file__).parent):  # `import podium`; test mod
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from browser_helpers import VIEWPORT, RunningApps  # noqa: E402  (after the sys.path setup above)
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -71,46 +68,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
             if reason:
                 item.add_marker(pytest.mark.skip(reason=f"browser tests: {reason}"))
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def load_app(name: str) -> ModuleType:
-    """Import `apps/<name>.py` under a private module name (the module builds `demo` on import)."""
-    module_name = f"e2e_apps.{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, APPS_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None, f"no app named {name!r} in {APPS_DIR}"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-class RunningApps:
-    """Apps launched so far in this session, by name; each is launched on first use."""
-
-    def __init__(self) -> None:
-        self._apps: dict[str, ModuleType] = {}
-
-    def get(self, name: str) -> ModuleType:
-        if name not in self._apps:
-            module = load_app(name)
-            extra = dict(getattr(module, "LAUNCH_KWARGS", {}))
-            module.demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True, **extra)
-            assert module.demo.local_url, f"{name}: launch() did not set demo.local_url"
-            self._apps[name] = module
-        return self._apps[name]
-
-    def close_all(self) -> None:
-        for module in self._apps.values():
-            module.demo.close()
-        self._apps.clear()
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from browser_helpers import expect, field, open_app
-from conftest import RunningApps
+from browser_helpers import RunningApps, expect, field, open_app
 
 
 def test_api_page_from_the_footer(page: Any, apps: RunningApps, screenshot_dir: Path) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from browser_helpers import block, expect, field, open_app
-from conftest import VIEWPORT, RunningApps
+from browser_helpers import VIEWPORT, RunningApps, block, expect, field, open_app
 
 
 def test_chained_events_then_success_failure(page: Any, apps: RunningApps, screenshot_dir: Path) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from browser_helpers import block, choose, expect, expect_selection, field, open_app
-from conftest import RunningApps
+from browser_helpers import RunningApps, block, choose, expect, expect_selection, field, open_app
 
 
 def test_textbox_submit_then_clear_button(page: Any, apps: RunningApps) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from browser_helpers import block, expect, field, open_app
-from conftest import VIEWPORT, RunningApps
+from browser_helpers import VIEWPORT, RunningApps, block, expect, field, open_app
 
 
 def background_luminance(page: Any) -> float:

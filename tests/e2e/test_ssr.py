@@ -7,8 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from browser_helpers import block, expect, expect_selection, field, open_app
-from conftest import RunningApps
+from browser_helpers import RunningApps, block, expect, expect_selection, field, open_app
 
 import podium as gr
 

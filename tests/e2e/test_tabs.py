@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from browser_helpers import block, expect, field, open_app
-from conftest import RunningApps
+from browser_helpers import RunningApps, block, expect, field, open_app
 
 TABS = 10
 STREAM_PATHS = ("/queue/data", "/queue/stream")
