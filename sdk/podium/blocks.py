@@ -270,7 +270,6 @@ class Blocks(BlockContext):
                     inputs=block.load_fn_inputs,
                     outputs=[block],
                     every=block.every,
-                    api_visibility="undocumented",
                     show_progress="hidden",
                 )
 

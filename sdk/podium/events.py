@@ -124,8 +124,8 @@ def register_event(
         cancels = [cancels]
     trigger_mode = opts.pop("trigger_mode")
     if trigger_mode is None:
-        # Gradio's defaults: text-like "change"/"input" events keep only the newest pending run
-        trigger_mode = "always_last" if any(e in ("change", "input", "key_up") for _, e in targets) else "once"
+        # Gradio's defaults: "change" and "key_up" keep only the newest pending run (in the browser)
+        trigger_mode = "always_last" if any(e in ("change", "key_up") for _, e in targets) else "once"
     if opts["concurrency_limit"] == "default":
         opts["concurrency_limit"] = "default"
     show_progress_on = opts.pop("show_progress_on")

@@ -1,12 +1,9 @@
 """Event listeners and what handlers receive: chains, gr.on, updates, dict returns, EventData, gr.Request."""
 
-import os
 import time
 
 import pytest
 from gradio_client.exceptions import AppError
-
-ON_PODIUM = os.environ.get("COMPAT_BACKEND", "podium") == "podium"  # the xfails below are Podium bugs, not Gradio's
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +43,6 @@ def test_submit_change_and_input_handlers(events_app, make_client):
     assert _event_names(client, "echo_input") == ["input"]
 
 
-@pytest.mark.xfail(
-    ON_PODIUM,
-    reason="Podium bug: EventEngine.join() drops an older QUEUED event of an always_last function in the same "
-    "session (trigger_mode is the browser's business in Gradio); the dropped job gets process_completed with "
-    "output {} and gradio_client raises KeyError \"Could not find 'data' key\"",
-    strict=True,
-)
 def test_every_api_call_of_a_change_handler_runs(events_app, make_client):
     """trigger_mode ("always_last" for .change) is the browser's business: the server runs every call it gets."""
     client = make_client(events_app)
@@ -66,12 +56,6 @@ def test_every_api_call_of_a_change_handler_runs(events_app, make_client):
     assert [job.result(timeout=60) for job in (first, *later)] == ["one", "two", "three"]
 
 
-@pytest.mark.xfail(
-    ON_PODIUM,
-    reason="Podium bug: events.register_event makes .input default to trigger_mode 'always_last'; Gradio 6.31 "
-    "uses 'always_last' only for .change and .key_up, 'once' for .input",
-    strict=True,
-)
 def test_default_trigger_modes(events_app, make_client):
     client = make_client(events_app)
     assert _dep(client, "count_letters")["trigger_mode"] == "always_last"  # .change
@@ -105,12 +89,6 @@ def test_load_event(events_app, make_client):
     assert _dep(client, "on_load")["targets"] == [[client.config["layout"]["id"], "load"]]
 
 
-@pytest.mark.xfail(
-    ON_PODIUM,
-    reason="Podium bug: Blocks._register_value_loaders registers a callable value's load event with "
-    "api_visibility='undocumented'; Gradio 6.31 makes it public (named after the function, here 'lambda')",
-    strict=True,
-)
 def test_callable_value_runs_on_load_as_a_public_endpoint(events_app, make_client):
     client = make_client(events_app)
     (stamp,) = [c["id"] for c in client.config["components"] if c.get("props", {}).get("label") == "Stamp"]

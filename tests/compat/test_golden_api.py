@@ -8,10 +8,7 @@ from golden_api import GOLDEN_DIR, app_names, normalize_view_api
 
 ON_PODIUM = os.environ.get("COMPAT_BACKEND", "podium") == "podium"
 # Apps whose description differs because of a known Podium bug (each also has a focused test).
-KNOWN_PODIUM_BUGS = {
-    "events": "Podium bug: a callable component value's load event is undocumented, so /lambda is missing "
-    "from view_api (Gradio 6.31 lists it as public); see test_events.py",
-}
+KNOWN_PODIUM_BUGS: dict[str, str] = {}
 
 
 def _apps():

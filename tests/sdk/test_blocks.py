@@ -219,7 +219,7 @@ def test_callable_value_becomes_a_load_event() -> None:
         box = gr.Textbox(lambda: "now")
     (loader,) = demo.fns
     assert loader.targets == [(demo, "load")] and loader.outputs == [box]
-    assert loader.api_visibility == "undocumented"
+    assert loader.api_visibility == "public"  # as in Gradio 6.31: the loader is an endpoint named after its function
 
 
 def test_nested_blocks_and_render_bring_their_functions() -> None:

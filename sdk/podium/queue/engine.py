@@ -193,11 +193,6 @@ class EventEngine:
             session = channel = self._lifecycle.event_joined(session_hash, event_id, stream_id)
         event = Event(event_id, plan, group, session, channel, data, request, event_data, trigger_id, simple_format)
         self._events[event_id] = event
-        if session is not None and plan.block_fn.trigger_mode == "always_last":
-            older = session.latest_queued.get(fn_index)
-            if older is not None and older.state == QUEUED:
-                self._drop_queued(older)
-            session.latest_queued[fn_index] = event
         group.waiting.append(event)
         group.size += 1
         self._waiting += 1
@@ -252,7 +247,6 @@ class EventEngine:
                 batch = [event, *more]
                 for member in batch:
                     member.state = RUNNING
-                    self._forget_latest(member)
                 task = self._loop.create_task(self._run_batch(batch))
                 for member in batch:
                     member.task = task
@@ -260,7 +254,6 @@ class EventEngine:
                 self._start_chain(group, event)
             else:
                 event.state = RUNNING
-                self._forget_latest(event)
                 event.task = self._loop.create_task(self._run_event(event))
         if started and group.size and group.refresh_handle is None and self._loop is not None:
             group.refresh_handle = self._loop.call_later(self.status_update_interval, self._refresh_ranks, group)
@@ -272,7 +265,6 @@ class EventEngine:
         self._waiting -= len(chain) - 1
         for event in chain:
             event.state = RUNNING
-            self._forget_latest(event)
             if not event.simple_format:
                 event.channel.push(messages.process_starts(event.id, event.plan.average_duration))
         assert self._executor is not None
@@ -307,11 +299,6 @@ class EventEngine:
         if event.simple_format:
             return log_to_server
         return lambda payload: self._emit_threadsafe(event, messages.log(event.id, payload))
-
-    def _forget_latest(self, event: Event) -> None:
-        session = event.session
-        if session is not None and session.latest_queued.get(event.plan.block_fn.fn_index) is event:
-            del session.latest_queued[event.plan.block_fn.fn_index]
 
     def _refresh_ranks(self, group: ConcurrencyGroup) -> None:
         """Tell waiting events their new rank (throttled: once per interval, only changed ranks, first 100)."""
@@ -478,10 +465,9 @@ class EventEngine:
                 self._dispatch(group)
 
     def _drop_queued(self, event: Event) -> None:
-        """Remove a waiting event (cancelled or replaced); its stream still gets a final message."""
+        """Remove a waiting event (cancelled); its stream still gets a final message."""
         event.group.size -= 1
         self._waiting -= 1
-        self._forget_latest(event)
         self._complete(event, messages.process_completed(event.id, {}, success=True))
         self._events.pop(event.id, None)
 

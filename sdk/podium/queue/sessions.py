@@ -85,7 +85,7 @@ class SharedStream:
 class Session:
     """One client session (`session_hash`): where its messages go and the ids of its unfinished events."""
 
-    __slots__ = ("session_hash", "buffer", "pending", "last_active", "readers", "latest_queued", "close_handle",
+    __slots__ = ("session_hash", "buffer", "pending", "last_active", "readers", "close_handle",
                  "stream")
 
     def __init__(self, session_hash: str, max_messages: int) -> None:
@@ -94,7 +94,6 @@ class Session:
         self.pending: set[str] = set()
         self.last_active = time.monotonic()
         self.readers = 0
-        self.latest_queued: dict[int, Any] = {}  # fn_index -> newest queued event (trigger_mode="always_last")
         self.close_handle: asyncio.TimerHandle | None = None  # the close_stream about to be sent
         self.stream: SharedStream | None = None  # set: messages go to this shared stream, not to `buffer`
 
