@@ -87,11 +87,15 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser context (light colour scheme, 1000px wide) for one test."""
+    """A fresh browser context (light colour scheme, 1000px wide) for one test; an uncaught JavaScript error in
+    any of its pages fails the test."""
     ctx = browser.new_context(viewport=VIEWPORT, color_scheme="light")
     ctx.set_default_timeout(10_000)
+    errors: list[str] = []
+    ctx.on("weberror", lambda error: errors.append(str(error.error)))
     yield ctx
     ctx.close()
+    assert not errors, f"uncaught JavaScript errors in the page: {errors}"
 
 
 @pytest.fixture
