@@ -29,7 +29,7 @@ def visible_components(demo: gr.Blocks) -> list[Any]:
 
 
 def test_every_component_is_in_the_html_without_javascript(static_page: Any, apps: RunningApps) -> None:
-    for name in ("forms", "display", "interface", "blocks", "files"):
+    for name in ("forms", "display", "interface", "blocks", "files", "layouts"):
         app = apps.get(name)
         static_page.goto(app.demo.local_url, wait_until="load")
         html = static_page.content()
@@ -111,3 +111,12 @@ def test_hydration_keeps_the_server_markup(page: Any, apps: RunningApps) -> None
         assert removed == [], f"{name}: hydration replaced server-rendered blocks: {removed[:3]}"
         shift = page.evaluate("window.__layoutShift")
         assert shift < 0.01, f"{name}: the page moved while the runtime took over (layout shift {shift:.3f})"
+
+
+def test_hidden_blocks_carry_the_hidden_attribute(static_page: Any, apps: RunningApps) -> None:
+    app = apps.get("layouts")
+    static_page.goto(app.demo.local_url, wait_until="load")
+    expect(block(static_page, app.shown)).to_have_attribute("hidden", "")
+    expect(block(static_page, app.shown)).to_be_hidden()
+    expect(static_page.get_by_role("tab", name="First")).to_have_attribute("aria-selected", "true")
+    expect(field(static_page, app.first_text)).to_have_value("one")
