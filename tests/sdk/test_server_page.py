@@ -361,3 +361,15 @@ def test_accept_encoding_parsing() -> None:
     assert not accepts_gzip("gzip;q=0")
     assert not accepts_gzip("br")
     assert not accepts_gzip("")
+
+
+def test_mount_gradio_app_honours_ssr_mode(build_dir: Path) -> None:
+    from podium.server.mount import mount_gradio_app
+
+    pages = {}
+    for ssr in (True, False):
+        outer = mount_gradio_app(Starlette(), demo_app(label="Mounted name"), "/ui", ssr_mode=ssr)
+        with TestClient(outer) as client:
+            pages[ssr] = client.get("/ui/").text
+    assert "Mounted name" in app_div(pages[True])
+    assert app_div(pages[False]).strip() == '<div id="podium-app" class="podium"></div>'

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from podium.server.context import ServerContext
 
 # Arguments of Gradio's mount_gradio_app that only make sense for a server Podium starts itself.
-_SERVER_ONLY = ("server_name", "server_port", "ssr_mode", "node_server_name", "node_port")
+_SERVER_ONLY = ("server_name", "server_port", "node_server_name", "node_port")
 
 
 def mount_gradio_app(app: Any, blocks: Blocks, path: str, **kwargs: Any) -> Any:
