@@ -100,3 +100,35 @@ def test_file_upload_and_download(page: Any, apps: RunningApps) -> None:
     with page.expect_download() as download_info:
         link.click()
     assert download_info.value.suggested_filename == "made.txt"
+
+
+def test_keyboard_only(page: Any, apps: RunningApps) -> None:
+    """Every control works without a mouse: Tab moves focus, Space toggles, arrows and Enter pick, Enter clicks."""
+    forms = apps.get("forms")
+    open_app(page, forms)
+    field(page, forms.checked).focus()
+    page.keyboard.press("Space")
+    expect(field(page, forms.checked)).not_to_be_checked()
+    single = field(page, forms.single)
+    single.focus()
+    expect(single).to_be_focused()
+    page.keyboard.press("ArrowDown")  # opens the list
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(single).not_to_have_value("y")
+    picked = single.input_value()
+    block(page, forms.go).focus()
+    page.keyboard.press("Enter")
+    expect(block(page, forms.values)).to_contain_text(picked)
+    assert forms.LAST_SUMMARY["single"] == picked and forms.LAST_SUMMARY["checked"] is False
+
+    app = apps.get("interface")
+    open_app(page, app)
+    name = field(page, app.demo.input_components[0])
+    name.focus()
+    page.keyboard.press("Tab")  # from the textbox to the slider's number box and on: focus leaves the textbox
+    expect(name).not_to_be_focused()
+    row = block(page, app.demo.examples_dataset).get_by_role("row").filter(has_text="Bob")
+    row.focus()
+    page.keyboard.press("Enter")
+    expect(name).to_have_value("Bob")
