@@ -48,10 +48,21 @@ def needs_heartbeat(blocks: Blocks) -> bool:
     return has_state or has_unload
 
 
+def mark_output_only_components_read_only(components: list[dict[str, Any]], dependencies: list[dict[str, Any]]) -> None:
+    """As in Gradio: a component that only receives outputs, and set no `interactive`, is shown read-only."""
+    inputs = {i for dep in dependencies for i in dep["inputs"]}
+    outputs = {o for dep in dependencies for o in dep["outputs"]}
+    for entry in components:
+        props = entry["props"]
+        if entry["id"] in outputs and entry["id"] not in inputs and props.get("interactive") is None:
+            props["interactive"] = False
+
+
 def build_config(blocks: Blocks) -> dict[str, Any]:
     """The JSON config of `blocks`, minus `root`, which depends on the request."""
     components = [component_config(blocks)] + [component_config(b) for b in blocks.blocks.values()]
     dependencies = [fn.get_config() for fn in blocks.fns]
+    mark_output_only_components_read_only(components, dependencies)
     layout = layout_tree(blocks)
     return {
         "version": PROTOCOL_VERSION,

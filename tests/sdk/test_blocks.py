@@ -251,3 +251,13 @@ def test_unknown_constructor_arguments_warn_and_do_not_crash() -> None:
 
 def test_update_helper() -> None:
     assert gr.update(visible=False, value=3) == {"__type__": "update", "visible": False, "value": 3}
+
+
+def test_output_only_components_are_read_only_unless_told_otherwise() -> None:
+    with gr.Blocks() as demo:
+        source, result, editable, loose = gr.Textbox(), gr.Textbox(), gr.Textbox(interactive=True), gr.Textbox()
+        source.submit(lambda x: (x, x), source, [result, editable])
+    props = {c["id"]: c["props"] for c in demo.get_config_file()["components"]}
+    assert props[result.id]["interactive"] is False
+    assert props[editable.id]["interactive"] is True
+    assert "interactive" not in props[source.id] and "interactive" not in props[loose.id]
