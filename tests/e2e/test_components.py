@@ -4,6 +4,7 @@ show what the handler returned, files go up and come back down."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from browser_helpers import RunningApps, block, choose, expect, expect_selection, field, open_app
@@ -132,3 +133,22 @@ def test_keyboard_only(page: Any, apps: RunningApps) -> None:
     row.focus()
     page.keyboard.press("Enter")
     expect(name).to_have_value("Bob")
+
+
+def test_upload_button_and_download_button(page: Any, apps: RunningApps) -> None:
+    files = apps.get("files")
+    open_app(page, files)
+    block(page, files.upload_button).locator("input[type=file]").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"from the button"}
+    )
+    expect(field(page, files.summary)).to_have_value("uploaded notes.txt: from the button")
+
+    download = block(page, files.download_button)
+    expect(download.get_by_role("button", name="Download it")).to_be_disabled()  # no file yet
+    block(page, files.prepare).click()
+    link = download.get_by_role("link", name="Download it")
+    expect(link).to_be_visible()
+    with page.expect_download() as download_info:
+        link.click()
+    assert download_info.value.suggested_filename == "download.txt"
+    assert Path(download_info.value.path()).read_text() == "download of podium"
