@@ -116,7 +116,7 @@ def test_interface_swaps_submit_and_stop_while_streaming(page: Any, apps: Runnin
     open_app(page, app)
     submit, stop = page.get_by_role("button", name="Submit"), page.get_by_role("button", name="Stop")
     try:
-        expect(stop).to_be_hidden()
+        expect(stop).to_be_hidden(timeout=2_000)  # the page is loaded: no need to wait long
         field(page, name).fill("c")
         submit.click()
         expect(field(page, ticks)).to_have_value("c: tick 1")
