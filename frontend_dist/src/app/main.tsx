@@ -33,6 +33,8 @@ function main(): void {
   const runtime = createRuntime(config);
   window.podium = runtime;
   addEventListener("pagehide", () => runtime.transport.leave());
+  // Back from the back/forward cache, the session has left the server: start afresh.
+  addEventListener("pageshow", (event) => event.persisted && location.reload());
 
   if (app.firstElementChild) hydrate(<App runtime={runtime} />, app);
   else render(<App runtime={runtime} />, app);

@@ -6,7 +6,7 @@ import { backoffDelay, ReconnectingStream } from "../../src/app/transport/stream
 import { flush } from "./fakes";
 
 /** A response body the test writes to and ends. */
-function openStream(): { response: Response; push: (text: string) => void; end: () => void } {
+function openStream(): { response: Response; push: (text: string) => void; end: () => void; fail: () => void } {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
   const encoder = new TextEncoder();
@@ -14,6 +14,7 @@ function openStream(): { response: Response; push: (text: string) => void; end: 
     response: new Response(body, { headers: { "content-type": "text/event-stream" } }),
     push: (text) => controller.enqueue(encoder.encode(text)),
     end: () => controller.close(),
+    fail: () => controller.error(new DOMException("aborted", "AbortError")),
   };
 }
 
@@ -34,6 +35,7 @@ class FakeServer {
       }
       const stream = openStream();
       this.streams.push(stream);
+      init?.signal?.addEventListener("abort", () => stream.fail());
       return stream.response;
     }
     if (url.endsWith("/queue/join")) {
@@ -82,9 +84,28 @@ describe("reconnecting stream", () => {
     expect(delays).toEqual([100, 200, 400]);
     expect(opens).toBe(2);
 
-    server.lastStream.end(); // dropped again after a good connection: back to the first delay
+    server.lastStream.push('data: {"msg":"heartbeat"}\n\n');
+    await flush();
+    server.lastStream.end(); // dropped again after a connection that carried data: back to the first delay
     for (let i = 0; i < 10 && server.streams.length < 3; i++) await flush();
     expect(delays).toEqual([100, 200, 400, 100]);
+    stream.stop();
+  });
+});
+
+describe("silent connections", () => {
+  it("a stream that says nothing (not even a heartbeat) for the idle timeout is dropped and reopened", async () => {
+    const server = new FakeServer();
+    const { delays, sleep } = recordingSleep();
+    const stream = new ReconnectingStream("http://app.test/gradio_api/queue/stream?stream_id=s", { onMessage: () => undefined }, {
+      fetch: server.fetch,
+      sleep,
+      idleTimeoutMs: 20,
+    });
+    stream.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(server.streams.length).toBeGreaterThanOrEqual(2);
+    expect(delays.length).toBeGreaterThanOrEqual(1);
     stream.stop();
   });
 });

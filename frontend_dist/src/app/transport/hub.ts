@@ -36,16 +36,20 @@ export class WorkerHub implements StreamHub {
   private readonly sinks = new Map<string, SessionSink>();
   private readonly waiting: Array<(streamId: string) => void> = [];
   private streamId: string | null = null;
+  private fallback: StreamHub | null = null;
 
+  /** `makeFallback` gives the hub to move to if the worker fails to start. */
   constructor(
     private readonly streamUrl: string,
     private readonly port: MessagePort,
+    private readonly makeFallback: () => StreamHub = () => new LocalHub(streamUrl),
   ) {
     port.onmessage = (event: MessageEvent<WorkerToTab>) => this.receive(event.data);
     port.start();
   }
 
   attach(sessionHash: string, sink: SessionSink): Promise<string> {
+    if (this.fallback) return this.fallback.attach(sessionHash, sink);
     this.sinks.set(sessionHash, sink);
     this.post({ type: "attach", url: this.streamUrl, session_hash: sessionHash });
     if (this.streamId !== null) return Promise.resolve(this.streamId);
@@ -53,8 +57,19 @@ export class WorkerHub implements StreamHub {
   }
 
   detach(sessionHash: string): void {
+    if (this.fallback) return this.fallback.detach(sessionHash);
     this.sinks.delete(sessionHash);
     this.post({ type: "detach", url: this.streamUrl, session_hash: sessionHash });
+  }
+
+  /** The worker could not start (blocked script, CSP): this tab holds its own stream from now on. */
+  workerFailed(): void {
+    if (this.fallback || this.streamId !== null) return;
+    const fallback = this.makeFallback();
+    this.fallback = fallback;
+    const attached = [...this.sinks.entries()].map(([hash, sink]) => fallback.attach(hash, sink));
+    const waiting = this.waiting.splice(0);
+    void (attached[0] ?? Promise.resolve("")).then((streamId) => waiting.forEach((resolve) => resolve(streamId)));
   }
 
   private post(message: TabToWorker): void {
@@ -83,7 +98,9 @@ export function createHub(streamUrl: string): StreamHub {
         type: "module",
         name: "podium-stream",
       });
-      return new WorkerHub(streamUrl, worker.port);
+      const hub = new WorkerHub(streamUrl, worker.port);
+      worker.addEventListener("error", () => hub.workerFailed());
+      return hub;
     } catch {
       // Blocked (CSP, private mode, file://): fall back to this tab's own stream.
     }

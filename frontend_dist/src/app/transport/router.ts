@@ -38,7 +38,7 @@ export class StreamRouter {
           for (const sink of this.sessions.values()) sink.dropped();
         },
       },
-      options,
+      { idleTimeoutMs: 60_000, ...options },
     );
   }
 

@@ -15,6 +15,8 @@ export interface StreamOptions {
   /** First reconnect delay; doubles on every failed try, up to maxDelayMs. */
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /** A connection silent for this long (the server sends heartbeats) counts as dropped; 0 turns it off. */
+  idleTimeoutMs?: number;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,6 +32,7 @@ export class ReconnectingStream {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly initialMs: number;
   private readonly maxMs: number;
+  private readonly idleMs: number;
 
   constructor(
     private readonly url: string,
@@ -40,6 +43,7 @@ export class ReconnectingStream {
     this.sleep = options.sleep ?? defaultSleep;
     this.initialMs = options.initialDelayMs ?? 500;
     this.maxMs = options.maxDelayMs ?? 15000;
+    this.idleMs = options.idleTimeoutMs ?? 0;
   }
 
   start(): void {
@@ -59,7 +63,7 @@ export class ReconnectingStream {
     while (!this.stopped) {
       const opened = await this.connectOnce();
       if (this.stopped) return;
-      if (opened) attempt = 0;
+      if (opened) attempt = 0; // the back-off restarts only after a connection that carried data
       const delay = backoffDelay(attempt, this.initialMs, this.maxMs);
       attempt += 1;
       this.handlers.onDrop?.(delay);
@@ -67,11 +71,12 @@ export class ReconnectingStream {
     }
   }
 
-  /** Reads the stream until it ends; true when it had connected. */
+  /** Reads the stream until it ends; true when it had connected and received data. */
   private async connectOnce(): Promise<boolean> {
     const controller = new AbortController();
     this.controller = controller;
-    let opened = false;
+    let received = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const response = await this.fetchImpl(this.url, {
         headers: { accept: "text/event-stream" },
@@ -79,21 +84,29 @@ export class ReconnectingStream {
         credentials: "include",
       });
       if (!response.ok || !response.body) return false;
-      opened = true;
       this.handlers.onOpen?.();
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       const parser = new SseParser();
+      const watch = (): void => {
+        if (this.idleMs <= 0) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(), this.idleMs);
+      };
       for (;;) {
+        watch();
         const { done, value } = await reader.read();
         if (done) break;
+        received = true;
         for (const message of parser.push(decoder.decode(value, { stream: true }))) {
           this.handlers.onMessage(message);
         }
       }
     } catch {
       // A network error or an abort: handled as a drop below (or ignored when stopped).
+    } finally {
+      clearTimeout(timer);
     }
-    return opened;
+    return received;
   }
 }
