@@ -258,6 +258,17 @@ describe("event wiring", () => {
     expect(net.last.request).toMatchObject({ fnIndex: 0, queue: false, triggerId: null });
   });
 
+  it("queue:false functions without a public api_name still go through the queue", async () => {
+    const { rt, net } = setup([
+      dep({ id: 0, targets: [[3, "click"]], queue: false, api_name: null }),
+      dep({ id: 1, targets: [[3, "click"]], queue: false, api_visibility: "private" }),
+      dep({ id: 2, targets: [[3, "click"]], queue: false, api_visibility: "undocumented" }),
+    ]);
+    click(rt);
+    await flush();
+    expect(net.calls.map((c) => c.request.queue)).toEqual([true, true, false]);
+  });
+
   it("records every backend call for the API recorder", async () => {
     const { rt } = setup([dep({ id: 0, targets: [[3, "click"]], inputs: [1, 2], api_name: "greet" })]);
     const calls: unknown[] = [];

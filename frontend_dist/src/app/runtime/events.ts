@@ -149,7 +149,8 @@ export class EventEngine {
         {
           fnIndex: dep.id,
           apiName: dep.api_name,
-          queue: dep.queue,
+          // run/{api_name} reaches only named, non-private functions; the rest always go through the queue.
+          queue: dep.queue || !dep.api_name || dep.api_visibility === "private",
           data,
           eventData: trigger.data,
           triggerId: trigger.id,
