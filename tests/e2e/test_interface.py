@@ -9,6 +9,14 @@ from typing import Any
 import pytest
 from browser_helpers import VIEWPORT, RunningApps, block, expect, field, open_app
 
+# Runs before the page's scripts: the theme and background of the first frame the browser renders.
+FIRST_FRAME = """
+requestAnimationFrame(() => {
+  const bg = getComputedStyle(document.body || document.documentElement).backgroundColor.match(/[\\d.]+/g).map(Number);
+  window.__firstFrame = [document.documentElement.getAttribute('data-theme'), bg];
+});
+"""
+
 
 def background_luminance(page: Any) -> float:
     """0 (black) to 255 (white): the page's background as the user sees it."""
@@ -70,8 +78,13 @@ def test_theme_follows_the_os_and_switches(browser: Any, apps: RunningApps, scre
         expect(field(light_page, app.demo.output_components[0])).to_have_value("Hello, Dee!!")
         light_page.screenshot(path=str(screenshot_dir / "interface-dark.png"))
 
-        light_page.reload(wait_until="load")  # the choice is remembered
+        light_page.add_init_script(FIRST_FRAME)
+        light_page.reload(wait_until="load")  # the choice is remembered, from the very first frame (no flash)
         expect(light_page.locator("html")).to_have_attribute("data-theme", "dark")
+        light_page.wait_for_function("() => window.__firstFrame !== undefined")
+        theme, rgb = light_page.evaluate("window.__firstFrame")
+        assert theme == "dark", f"the first frame was painted with data-theme={theme!r}: a light flash"
+        assert 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 80, f"first frame background {rgb}"
         light_page.locator("footer").get_by_label("Theme").select_option("light")
         expect(light_page.locator("html")).to_have_attribute("data-theme", "light")
         assert background_luminance(light_page) > 180
