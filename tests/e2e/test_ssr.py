@@ -120,3 +120,23 @@ def test_hidden_blocks_carry_the_hidden_attribute(static_page: Any, apps: Runnin
     expect(block(static_page, app.shown)).to_be_hidden()
     expect(static_page.get_by_role("tab", name="First")).to_have_attribute("aria-selected", "true")
     expect(field(static_page, app.first_text)).to_have_value("one")
+
+
+SNAPSHOT = """() => {
+  const root = document.querySelector('#podium-app');
+  const fields = Array.from(root.querySelectorAll('input, textarea, select'), (e) =>
+    e.type === 'checkbox' || e.type === 'radio' ? String(e.checked) : e.value);
+  return { text: root.innerText, fields };
+}"""
+
+
+def test_the_runtime_shows_what_the_server_rendered(static_page: Any, page: Any, apps: RunningApps) -> None:
+    """Same visible text and the same input values before and after the runtime takes over: no value flickers."""
+    for name in ("forms", "display", "interface", "layouts"):
+        app = apps.get(name)
+        static_page.goto(app.demo.local_url, wait_until="load")
+        before = static_page.evaluate(SNAPSHOT)
+        open_app(page, app)
+        after = page.evaluate(SNAPSHOT)
+        assert after["fields"] == before["fields"], f"{name}: input values changed on hydration"
+        assert after["text"] == before["text"], f"{name}: visible text changed on hydration"
