@@ -104,3 +104,23 @@ def test_progress_bar_and_queue_position(browser: Any, page: Any, apps: RunningA
         expect(field(waiting, app.out)).to_have_value("done second")
         other.close()
     expect(bar).to_be_hidden()
+
+
+def test_plain_exception_hides_its_message(page: Any, apps: RunningApps) -> None:
+    """A handler's own exception (not gr.Error) shows an error, never its message (show_error is off)."""
+    app = apps.get("blocks")
+    open_app(page, app)
+    block(page, app.crash_button).click()
+    error = page.get_by_test_id("toast-error")
+    expect(error).to_be_visible()
+    expect(error).not_to_contain_text("secret detail")
+    expect(page.locator("body")).not_to_contain_text("secret detail")
+
+
+def test_returned_component_updates_props(page: Any, apps: RunningApps) -> None:
+    app = apps.get("blocks")
+    open_app(page, app)
+    block(page, app.relabel_button).click()
+    expect(field(page, app.notice)).to_have_value("relabelled podium")
+    expect(page.get_by_label("Renamed box", exact=True)).to_have_value("relabelled podium")
+    expect(block(page, app.notice)).not_to_contain_text("Notice")

@@ -46,6 +46,14 @@ def fail(name):
     raise gr.Error(f"custom failure: {name}")
 
 
+def crash(name):
+    raise ValueError(f"secret detail about {name}")  # not a gr.Error: the visitor must not see the message
+
+
+def relabel(name):
+    return gr.Textbox(value=f"relabelled {name}", label="Renamed box")
+
+
 def notify(name):
     gr.Info(f"info about {name}")
     gr.Warning(f"warning about {name}")
@@ -73,6 +81,8 @@ with gr.Blocks(title="Blocks") as demo:
         notice = gr.Textbox(label="Notice")
         fail_button = gr.Button("Fail")
         info_button = gr.Button("Notify")
+        crash_button = gr.Button("Crash")
+        relabel_button = gr.Button("Relabel")
     with gr.Row():
         reversed_text = gr.Textbox(label="Reversed in the browser")
         reverse_button = gr.Button("Reverse")
@@ -85,6 +95,8 @@ with gr.Blocks(title="Blocks") as demo:
     stream_button.click(paced_stream, None, streamed, api_name="stream")
     fail_button.click(fail, name, notice, api_name="fail")
     info_button.click(notify, name, notice, api_name="notify")
+    crash_button.click(crash, name, notice, api_name="crash")
+    relabel_button.click(relabel, name, notice, api_name="relabel")
     reverse_button.click(None, name, reversed_text, js="(text) => text.split('').reverse().join('')")
 
 if __name__ == "__main__":
