@@ -324,7 +324,7 @@ class Interface(Blocks):
                         if not self.live or self.unified:
                             self.submit_btn = _button(submit_btn, variant="primary")
                             if streams and not self.live:
-                                self.stop_btn = _button(stop_btn, variant="stop")
+                                self.stop_btn = _button(stop_btn, variant="stop", visible=False)
             if self.output_components and not self.unified:
                 with Column():
                     for component in self.output_components:
@@ -335,7 +335,7 @@ class Interface(Blocks):
                             self.clear_btn = _clear_button(clear_btn)
                             self.submit_btn = _button("Generate", variant="primary")
                             if streams and not self.live:
-                                self.stop_btn = _button(stop_btn, variant="stop")
+                                self.stop_btn = _button(stop_btn, variant="stop", visible=False)
 
     def _endpoint_options(self) -> dict[str, Any]:
         return {
@@ -367,9 +367,13 @@ class Interface(Blocks):
             listener_method(self, "load")(self.fn, None, self.output_components, api_visibility="undocumented",
                                           show_progress=self.show_progress)
         if self.stop_btn is not None:
-            listener_method(self.stop_btn, "click")(
-                _stop, None, None, cancels=[predict], api_visibility="undocumented", show_progress="hidden",
-            )
+            stop_click = listener_method(self.stop_btn, "click")
+            stop_click(_stop, None, None, cancels=[predict], api_visibility="undocumented", show_progress="hidden")
+            # While the generator streams, Stop replaces Submit; these run in the browser only, as in Gradio.
+            swap = [self.submit_btn, self.stop_btn]
+            on(triggers, None, None, swap, js=_SHOW_STOP, show_progress="hidden")
+            predict.then(None, None, swap, js=_SHOW_SUBMIT, show_progress="hidden")
+            stop_click(None, None, swap, js=_SHOW_SUBMIT, show_progress="hidden")
         return predict
 
     def _render_examples(self) -> None:
@@ -434,13 +438,18 @@ def _stop() -> None:
     """The Stop button's handler: its `cancels` stop the running prediction."""
 
 
-def _button(spec: str | Button, *, variant: str) -> Button:
+_SHOW_STOP = "() => [{__type__: 'update', visible: false}, {__type__: 'update', visible: true}]"
+_SHOW_SUBMIT = "() => [{__type__: 'update', visible: true}, {__type__: 'update', visible: false}]"
+
+
+def _button(spec: str | Button, *, variant: str, visible: bool = True) -> Button:
     if isinstance(spec, Button):
         if spec.is_rendered or spec.parent is not None:
             spec.unrender()
+        spec.visible = spec.visible and visible
         spec.render()
         return spec
-    return Button(spec, variant=variant)
+    return Button(spec, variant=variant, visible=visible)
 
 
 def _clear_button(spec: str | Button | None) -> ClearButton | None:

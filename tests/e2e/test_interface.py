@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from browser_helpers import VIEWPORT, RunningApps, block, expect, field, open_app
 
 # Runs before the page's scripts: the theme and background of the first frame the browser renders.
@@ -113,13 +112,6 @@ def test_interface_stop_cancels_a_generator(page: Any, apps: RunningApps) -> Non
     expect(field(page, ticks)).to_have_value("b: tick 2")
 
 
-@pytest.mark.xfail(
-    reason="SDK gap, not the UI: podium.Interface renders Stop visible from the start and never swaps it with "
-    "Submit; Gradio 6.31 creates stop_btn with visible=False and wires queue=False events that show Stop/hide "
-    "Submit on submit and swap back when the generator ends or Stop is clicked (gradio/interface.py, "
-    "attach_submit_events)",
-    strict=True,
-)
 def test_interface_swaps_submit_and_stop_while_streaming(page: Any, apps: RunningApps) -> None:
     """Gradio shows Stop instead of Submit while an Interface's generator runs, and Submit again after."""
     app = apps.get("interface_stream")

@@ -120,8 +120,14 @@ def test_generator_gets_stop_button_that_cancels_prediction() -> None:
     demo = gr.Interface(count, "number", "number")
     (predict,) = public_fns(demo)
     assert predict.is_generator and demo.stop_btn is not None
-    (stop,) = [fn for fn in demo.fns if fn.targets == [(demo.stop_btn, "click")]]
+    stop_handlers = [fn for fn in demo.fns if fn.targets == [(demo.stop_btn, "click")]]
+    (stop,) = [fn for fn in stop_handlers if fn.cancels]
     assert stop.cancels == [predict] and stop.api_visibility == "undocumented"
+    # Stop shows only while the generator runs: browser-side swaps, never API endpoints
+    assert demo.stop_btn.visible is False
+    swaps = [fn for fn in demo.fns if fn.outputs == [demo.submit_btn, demo.stop_btn]]
+    assert len(swaps) == 3 and all(fn.fn is None and fn.js and fn.api_visibility == "private" for fn in swaps)
+    assert {fn.trigger_after is predict for fn in swaps} == {True, False}
 
 
 def test_state_shortcut_shares_one_state() -> None:
