@@ -6,9 +6,15 @@ collection time) so that `pytest tests/sdk/test_cli.py` starts fast.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+
+# Shared test support (`app_launcher`) lives in tests/; pytest's importlib mode puts no test folder on sys.path.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
 
 def pytest_configure(config: pytest.Config) -> None:

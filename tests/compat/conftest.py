@@ -10,10 +10,8 @@ launched once per test session (on first use) on a free port and closed when the
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import socket
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,52 +38,13 @@ else:
     if str(_sdk) not in sys.path:
         sys.path.insert(0, str(_sdk))
 
+from app_launcher import RunningApps, free_port, load_app  # noqa: E402, F401 - shared with tests/e2e
 from gradio_client import Client  # noqa: E402  (after the backend switch, on purpose)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def load_app(name: str) -> ModuleType:
-    """Import `apps/<name>.py` under a private module name (the module builds `demo` on import)."""
-    module_name = f"compat_apps.{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, APPS_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None, f"no app named {name!r} in {APPS_DIR}"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-class RunningApps:
-    """Apps launched so far in this session, by name; each is launched on first use."""
-
-    def __init__(self) -> None:
-        self._apps: dict[str, ModuleType] = {}
-
-    def get(self, name: str) -> ModuleType:
-        if name not in self._apps:
-            module = load_app(name)
-            extra = dict(getattr(module, "LAUNCH_KWARGS", {}))  # what the app passes to launch() when run as a script
-            module.demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True, **extra)
-            assert module.demo.local_url, f"{name}: launch() did not set demo.local_url"
-            self._apps[name] = module
-        return self._apps[name]
-
-    def close_all(self) -> None:
-        for module in self._apps.values():
-            module.demo.close()
-        self._apps.clear()
 
 
 @pytest.fixture(scope="session")
 def running_apps() -> Iterator[RunningApps]:
-    apps = RunningApps()
+    apps = RunningApps(APPS_DIR, "compat_apps")
     yield apps
     apps.close_all()
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import socket
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -17,48 +14,10 @@ except ImportError:  # conftest skips every browser test then, with the reason
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
+from app_launcher import RunningApps, free_port, load_app  # noqa: E402, F401 - re-exported for the tests
+
 APPS_DIR = Path(__file__).parent / "apps"
 VIEWPORT = {"width": 1000, "height": 760}  # screenshots under docs/images are this wide
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def load_app(name: str) -> ModuleType:
-    """Import `apps/<name>.py` under a private module name (the module builds `demo` on import)."""
-    module_name = f"e2e_apps.{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, APPS_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None, f"no app named {name!r} in {APPS_DIR}"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-class RunningApps:
-    """Apps launched so far in this session, by name; each is launched on first use."""
-
-    def __init__(self) -> None:
-        self._apps: dict[str, ModuleType] = {}
-
-    def get(self, name: str) -> ModuleType:
-        if name not in self._apps:
-            module = load_app(name)
-            extra = dict(getattr(module, "LAUNCH_KWARGS", {}))
-            module.demo.launch(prevent_thread_lock=True, server_port=free_port(), quiet=True, **extra)
-            assert module.demo.local_url, f"{name}: launch() did not set demo.local_url"
-            self._apps[name] = module
-        return self._apps[name]
-
-    def close_all(self) -> None:
-        for module in self._apps.values():
-            module.demo.close()
-        self._apps.clear()
 
 
 def open_app(page: Page, app: ModuleType, path: str = "") -> Page:

@@ -40,7 +40,7 @@ for _path in (REPO / "sdk", Path(__file__).parent):  # `import podium`; test mod
         sys.path.insert(0, str(_path))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from browser_helpers import VIEWPORT, RunningApps  # noqa: E402  (after the sys.path setup above)
+from browser_helpers import APPS_DIR, VIEWPORT, RunningApps  # noqa: E402  (after the sys.path setup above)
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -72,7 +72,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def apps() -> Iterator[RunningApps]:
-    running = RunningApps()
+    running = RunningApps(APPS_DIR, "e2e_apps")
     yield running
     running.close_all()
 
