@@ -142,7 +142,10 @@ export class EventEngine {
 
   private submit(dep: DependencyConfig, data: unknown[], trigger: Trigger, running: Running): Promise<Outcome> {
     const outputs = new EventOutputs(this.store, dep.outputs, this.changed);
-    this.setStatuses(dep, { state: "pending" });
+    // Send first, then show "pending": the status render must not delay the request.
+    queueMicrotask(() => {
+      if (!running.cancelled && running.finish !== undefined) this.setStatuses(dep, { state: "pending" });
+    });
     return new Promise((resolve) => {
       running.finish = resolve;
       running.job = this.transport.submit(
