@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.requests import Request
+from starlette.responses import Response
 
-from podium.server.responses import HTTPError
+from podium.server.responses import HTTPError, JSONResponse
 
 if TYPE_CHECKING:
     from podium.blocks import Blocks
@@ -191,6 +192,24 @@ class ServerContext:
             username=username if username is not None else self.auth.current_user(request),
             session_hash=session_hash,
         )
+
+    async def join_event(self, request: Request, *, session_hash: str | None, username: str | None, **join: Any) -> Response:
+        """Queue an event; answer `{"event_id": ...}`, or the JSON error an engine refusal maps to (404, 503, ...)."""
+        from podium.server.errors import engine_error_response
+
+        await self.start()
+        try:
+            event_id = self.engine.join(
+                session_hash=session_hash,
+                request=self.request_info(request, session_hash=session_hash, username=username),
+                **join,
+            )
+        except Exception as exc:
+            response = engine_error_response(exc, self.valid_api_names())
+            if response is None:
+                raise
+            return response
+        return JSONResponse({"event_id": event_id})
 
 
 MAX_JSON_BODY = 64 * 1024 * 1024  # files travel through /upload; a JSON call body this big is a mistake or abuse

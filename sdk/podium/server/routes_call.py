@@ -66,21 +66,9 @@ def call_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
     async def start_call(request: Request, fn: BlockFunction, data: list[Any], session_hash: str | None) -> Response:
         username = ctx.auth.require(request)
         session = session_hash or uuid.uuid4().hex  # no session: fresh State on every call, as in Gradio
-        await ctx.start()
-        try:
-            event_id = engine.join(
-                fn_index=fn.fn_index,
-                data=data,
-                session_hash=session,
-                request=ctx.request_info(request, session_hash=session, username=username),
-                simple_format=True,
-            )
-        except Exception as exc:
-            response = engine_error_response(exc, ctx.valid_api_names())
-            if response is None:
-                raise
-            return response
-        return JSONResponse({"event_id": event_id})
+        return await ctx.join_event(
+            request, session_hash=session, username=username, fn_index=fn.fn_index, data=data, simple_format=True
+        )
 
     async def call(request: Request) -> Response:
         ctx.auth.require(request)

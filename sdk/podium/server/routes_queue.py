@@ -19,7 +19,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from podium.server.context import ServerContext, read_json_object
-from podium.server.errors import engine_error_response
 from podium.server.responses import HTTPError, JSONResponse
 from podium.server.sse import EventStreamResponse, data_frame
 
@@ -97,23 +96,16 @@ def queue_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
         if fn is None or fn.fn is None or (fn.api_visibility == "private" and is_api_caller(request)):
             names = ", ".join("/" + n for n in ctx.valid_api_names()) or "none"
             raise HTTPError(404, f"No function with fn_index {fn_index}. Valid api names: {names}.")
-        await ctx.start()
-        try:
-            event_id = engine.join(
-                fn_index=fn_index,
-                data=data,
-                session_hash=session_hash,
-                request=ctx.request_info(request, session_hash=session_hash, username=username),
-                event_data=body.get("event_data"),
-                trigger_id=trigger_id,
-                stream_id=stream_id,
-            )
-        except Exception as exc:
-            response = engine_error_response(exc, ctx.valid_api_names())
-            if response is None:
-                raise
-            return response
-        return JSONResponse({"event_id": event_id})
+        return await ctx.join_event(
+            request,
+            session_hash=session_hash,
+            username=username,
+            fn_index=fn_index,
+            data=data,
+            event_data=body.get("event_data"),
+            trigger_id=trigger_id,
+            stream_id=stream_id,
+        )
 
     async def data(request: Request) -> Response:
         ctx.auth.require(request)
