@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_helpers import app, call, completed, drain, run, started  # tests/ is on sys.path (tests/conftest.py)
 
 import podium as gr
 from podium.queue.errors import EventFailed, InvalidRequest, UnknownFunction
 from podium.request import Request, RequestInfo
-
-
-def _load_helpers() -> Any:
-    """The helpers in _engine_helpers.py (pytest's importlib mode puts no test folder on sys.path)."""
-    name = "podium_engine_test_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("_engine_helpers.py"))
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-_helpers = _load_helpers()
-run, started, drain, call, completed, app = (_helpers.run, _helpers.started, _helpers.drain, _helpers.call,
-                                             _helpers.completed, _helpers.app)
 
 
 def test_plain_function_message_order_and_output() -> None:
