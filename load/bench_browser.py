@@ -5,7 +5,7 @@ Runs `load/apps/echo.py` (a `gr.Interface` greet demo, `inputs="text", outputs="
 a fresh browser context per run, so nothing is cached). Prints each figure for both and the ratio, stated so that
 a bigger ratio means Podium is better. See `load/README.md` and `docs/performance.md`.
 
-    .venv/bin/python load/bench_browser.py                  # both, 5 runs each, ~1 minute
+    .venv/bin/python load/bench_browser.py                  # both, 15 runs each, ~1 minute
     .venv/bin/python load/bench_browser.py --only podium --runs 3 --json out.json
 
 Figures (median over the runs; one untimed warm-up run first):
@@ -175,7 +175,7 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["podium", "gradio"])
-    parser.add_argument("--runs", type=int, default=5, help="measured runs per library (median), after a warm-up")
+    parser.add_argument("--runs", type=int, default=15, help="measured runs per library (median), after a warm-up")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the server to CPU 0")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args()

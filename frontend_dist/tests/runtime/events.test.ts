@@ -1,10 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createRuntime, type PodiumRuntime } from "../../src/app/runtime/runtime";
 import { appConfig, component, dep, FakeTransport, flush } from "./fakes";
 import type { DependencyConfig } from "../../src/app/types";
 
 // Blocks: 1 textbox "name", 2 state, 3 button, 4 textbox output, 5 textbox second output.
-function setup(dependencies: DependencyConfig[]): { rt: PodiumRuntime; net: FakeTransport } {
+function setup(dependencies: DependencyConfig[], busyDelayMs = 0): { rt: PodiumRuntime; net: FakeTransport } {
   const net = new FakeTransport();
   const config = appConfig(
     [
@@ -16,7 +16,7 @@ function setup(dependencies: DependencyConfig[]): { rt: PodiumRuntime; net: Fake
     ],
     dependencies,
   );
-  return { rt: createRuntime(config, net), net };
+  return { rt: createRuntime(config, net, { busyDelayMs }), net };
 }
 
 const click = (rt: PodiumRuntime, id = 3, data?: unknown): void => rt.handles(id).emit("click", data);
@@ -214,6 +214,58 @@ describe("event wiring", () => {
     call.complete(["done", null]);
     expect(rt.store.status(4).state).toBe("idle");
     expect(rt.store.status(2).state).toBe("idle"); // State outputs get no status
+  });
+
+  describe("with the default delay before the loading status", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("a fast event shows no loading status at all", async () => {
+      vi.useFakeTimers();
+      const { rt, net } = setup([dep({ id: 0, targets: [[3, "click"]], outputs: [4] })], 100);
+      const seen: string[] = [];
+      rt.store.subscribe(4, () => seen.push(rt.store.status(4).state));
+      click(rt);
+      await vi.advanceTimersByTimeAsync(10);
+      net.last.send({ msg: "estimation", rank: 0, queue_size: 1, rank_eta: null });
+      net.last.send({ msg: "process_starts", eta: null });
+      expect(rt.store.status(4).state).toBe("idle");
+      net.last.complete(["done"]);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(rt.store.value(4)).toBe("done");
+      expect(seen).not.toContain("pending");
+      expect(seen).not.toContain("running");
+    });
+
+    it("a slow event shows its latest status once the delay is over, then follows the messages", async () => {
+      vi.useFakeTimers();
+      const { rt, net } = setup([dep({ id: 0, targets: [[3, "click"]], outputs: [4] })], 100);
+      click(rt);
+      await vi.advanceTimersByTimeAsync(10);
+      net.last.send({ msg: "estimation", rank: 3, queue_size: 4, rank_eta: 2 });
+      expect(rt.store.status(4).state).toBe("idle");
+      await vi.advanceTimersByTimeAsync(100);
+      expect(rt.store.status(4)).toEqual({ state: "pending", rank: 3, queueSize: 4, eta: 2 });
+      net.last.send({ msg: "process_starts", eta: 1 });
+      expect(rt.store.status(4)).toEqual({ state: "running", eta: 1 });
+      net.last.fail("boom");
+      expect(rt.store.status(4)).toEqual({ state: "error", message: "boom" });
+    });
+
+    it("a cancelled event never shows a late loading status", async () => {
+      vi.useFakeTimers();
+      const { rt } = setup(
+        [
+          dep({ id: 0, targets: [[3, "click"]], outputs: [4], types: { generator: true, cancel: false } }),
+          dep({ id: 1, targets: [[5, "click"]], backend_fn: false, cancels: [0], types: { generator: false, cancel: true } }),
+        ],
+        100,
+      );
+      click(rt);
+      await vi.advanceTimersByTimeAsync(10);
+      rt.handles(5).emit("click");
+      await vi.advanceTimersByTimeAsync(200);
+      expect(rt.store.status(4).state).toBe("idle");
+    });
   });
 
   it("hidden progress sets no pending status", async () => {

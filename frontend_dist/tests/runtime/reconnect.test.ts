@@ -152,6 +152,43 @@ describe("transport over the shared stream", () => {
     expect(got).toEqual(["estimation"]);
   });
 
+  it("with one join waiting, its messages are delivered before the join's answer; with two, they wait", async () => {
+    const server = new FakeServer();
+    const held: Array<() => void> = [];
+    const slowFetch: typeof fetch = (input, init) =>
+      String(input).endsWith("/queue/join")
+        ? new Promise((resolve) => held.push(() => void server.fetch(input, init).then(resolve)))
+        : server.fetch(input, init);
+    const { sleep } = recordingSleep();
+    const hub = new LocalHub("http://app.test/gradio_api/queue/stream", { fetch: slowFetch, sleep });
+    const transport = new HttpTransport("http://app.test/", "/gradio_api", hub, slowFetch);
+    const hash = transport.sessionHash;
+    const first: string[] = [];
+    const job = transport.submit({ fnIndex: 0, apiName: null, queue: true, data: [], eventData: null, triggerId: null }, (m) => first.push(`${m.msg}:${m.event_id}`));
+    await flush();
+    server.lastStream.push(`data: {"msg":"process_starts","event_id":"ev1","session_hash":"${hash}"}\n\n`);
+    server.lastStream.push(`data: {"msg":"process_completed","event_id":"ev1","session_hash":"${hash}","success":true,"output":{"data":[1]}}\n\n`);
+    await flush();
+    expect(first).toEqual(["process_starts:ev1", "process_completed:ev1"]);
+    expect(job.eventId).toBe("ev1");
+    held.shift()!(); // the answer comes late: nothing is delivered twice
+    await flush();
+    expect(first).toHaveLength(2);
+
+    const second: string[] = [];
+    const third: string[] = [];
+    transport.submit({ fnIndex: 1, apiName: null, queue: true, data: [], eventData: null, triggerId: null }, (m) => second.push(m.msg));
+    transport.submit({ fnIndex: 2, apiName: null, queue: true, data: [], eventData: null, triggerId: null }, (m) => third.push(m.msg));
+    await flush();
+    server.lastStream.push(`data: {"msg":"estimation","event_id":"ev3","session_hash":"${hash}","rank":0}\n\n`);
+    await flush();
+    expect([second, third]).toEqual([[], []]); // two joins wait: which one is ev3's is not known yet
+    held.shift()!(); // the second join is answered ev2
+    held.shift()!(); // the third ev3
+    for (let i = 0; i < 3; i++) await flush();
+    expect([second, third]).toEqual([[], ["estimation"]]);
+  });
+
   it("a dropped stream fails the pending events with 'Connection lost', then reconnects", async () => {
     const { server, transport } = setup();
     const got: ServerMessage[] = [];

@@ -8,14 +8,19 @@ import type { Job, Transport } from "../transport/client";
 import type { ServerMessage } from "../transport/sse";
 import { compileJs } from "./js";
 import { applyOutput, EventOutputs } from "./outputs";
-import { errorMessage, nextStatus } from "./status";
+import { BusyStatus, errorMessage, nextStatus } from "./status";
 import type { BlockStore } from "./store";
 import { toLevel, type Toast } from "./toasts";
+
+/** How long an event runs before its outputs show a loading status (ms); under 0.1 s feels instant. */
+export const BUSY_DELAY_MS = 100;
 
 export interface EngineHooks {
   toast(toast: Omit<Toast, "id">): void;
   /** Every backend call, for the API recorder. */
   record?(call: RecordedCall): void;
+  /** Overrides BUSY_DELAY_MS (0: show the loading status at once). */
+  busyDelayMs?: number;
 }
 
 interface Trigger {
@@ -26,6 +31,7 @@ interface Trigger {
 interface Running {
   job: Job | null;
   cancelled: boolean;
+  busy?: BusyStatus;
   /** Ends the wait for the event's outcome (a cancelled event may never complete on the server). */
   finish?: (outcome: Outcome) => void;
 }
@@ -97,6 +103,7 @@ export class EventEngine {
       this.rerun.delete(depId);
       for (const running of this.inFlight.get(depId) ?? []) {
         running.cancelled = true;
+        running.busy?.end();
         void running.job?.cancel().catch(() => undefined);
         running.finish?.("cancelled");
       }
@@ -117,6 +124,7 @@ export class EventEngine {
       this.hooks.toast({ level: "error", title: "Error", message: String(error), duration: 10 });
       this.setStatuses(dep, { state: "error", message: String(error) });
     } finally {
+      running.busy?.end();
       this.track(dep.id, running, false);
     }
     if (outcome !== "cancelled") this.afterRun(dep, outcome);
@@ -142,10 +150,11 @@ export class EventEngine {
 
   private submit(dep: DependencyConfig, data: unknown[], trigger: Trigger, running: Running): Promise<Outcome> {
     const outputs = new EventOutputs(this.store, dep.outputs, this.changed);
-    // Send first, then show "pending": the status render must not delay the request.
-    queueMicrotask(() => {
-      if (!running.cancelled && running.finish !== undefined) this.setStatuses(dep, { state: "pending" });
-    });
+    const busy =
+      dep.show_progress === "hidden"
+        ? null
+        : new BusyStatus(this.hooks.busyDelayMs ?? BUSY_DELAY_MS, (status) => this.setStatuses(dep, status));
+    if (busy) running.busy = busy;
     return new Promise((resolve) => {
       running.finish = resolve;
       running.job = this.transport.submit(
@@ -160,7 +169,7 @@ export class EventEngine {
         },
         (message) => {
           if (running.cancelled) return;
-          const done = this.handle(dep, message, outputs);
+          const done = this.handle(dep, message, outputs, busy);
           if (done) resolve(done);
         },
       );
@@ -168,7 +177,12 @@ export class EventEngine {
   }
 
   /** Applies one queue message; returns the outcome once the event is over. */
-  private handle(dep: DependencyConfig, message: ServerMessage, outputs: EventOutputs): Outcome | undefined {
+  private handle(
+    dep: DependencyConfig,
+    message: ServerMessage,
+    outputs: EventOutputs,
+    busy: BusyStatus | null,
+  ): Outcome | undefined {
     const output = message.output as { data?: unknown[] } | undefined;
     if (message.msg === "log") {
       if (message.visible !== false) {
@@ -185,13 +199,15 @@ export class EventEngine {
     if ((message.msg === "process_generating" || message.msg === "process_streaming") && Array.isArray(output?.data)) {
       outputs.generating(output.data);
     }
-    if (dep.show_progress !== "hidden" || message.msg === "process_completed") {
-      for (const id of this.statusTargets(dep)) {
-        const next = nextStatus(this.store.status(id), message);
-        if (next) this.store.setStatus(id, next);
-      }
+    if (message.msg !== "process_completed") {
+      busy?.update(message);
+      return undefined;
     }
-    if (message.msg !== "process_completed") return undefined;
+    busy?.end();
+    for (const id of this.statusTargets(dep)) {
+      const next = nextStatus(this.store.status(id), message);
+      if (next) this.store.setStatus(id, next);
+    }
     if (message.success === false) {
       const error = message.output as { title?: unknown; visible?: unknown; duration?: unknown } | undefined;
       if (error?.visible !== false) {
@@ -228,7 +244,6 @@ export class EventEngine {
   }
 
   private setStatuses(dep: DependencyConfig, status: BlockStatus): void {
-    if (status.state === "pending" && dep.show_progress === "hidden") return;
     for (const id of this.statusTargets(dep)) this.store.setStatus(id, status);
   }
 

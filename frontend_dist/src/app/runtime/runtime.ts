@@ -38,7 +38,12 @@ export function appRoot(config: Pick<AppConfig, "root">, location?: { href: stri
   return url.href.replace(/\/+$/, "");
 }
 
-export function createRuntime(config: AppConfig, transport?: Transport): PodiumRuntime {
+export interface RuntimeOptions {
+  /** How long an event runs before its outputs show a loading status (ms; default BUSY_DELAY_MS). */
+  busyDelayMs?: number;
+}
+
+export function createRuntime(config: AppConfig, transport?: Transport, options: RuntimeOptions = {}): PodiumRuntime {
   const root = appRoot(config, typeof window === "undefined" ? undefined : window.location);
   const apiPrefix = config.api_prefix ?? "/gradio_api";
   const apiBase = root + apiPrefix;
@@ -49,6 +54,7 @@ export function createRuntime(config: AppConfig, transport?: Transport): PodiumR
   const engine = new EventEngine(config.dependencies, store, net, {
     toast: (toast) => toasts.push(toast),
     record: (call) => callListeners.forEach((listener) => listener(call)),
+    busyDelayMs: options.busyDelayMs,
   });
   const handleCache = new Map<BlockId, BlockHandles>();
 

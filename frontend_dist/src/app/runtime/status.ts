@@ -24,6 +24,48 @@ export function nextStatus(previous: BlockStatus, message: ServerMessage): Block
   }
 }
 
+/**
+ * One event's loading status on its outputs. It shows only once the event has lasted `delayMs`: a fast event
+ * never flashes a loading bar, and its click costs no render before the request is on its way and back.
+ * A delay of 0 shows it right after the submit (in a microtask).
+ */
+export class BusyStatus {
+  private current: BlockStatus = { state: "pending" };
+  private shown = false;
+  private ended = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    delayMs: number,
+    private readonly show: (status: BlockStatus) => void,
+  ) {
+    if (delayMs <= 0) queueMicrotask(() => this.reveal());
+    else this.timer = setTimeout(() => this.reveal(), delayMs);
+  }
+
+  /** A queue message before the end: it moves the status (shown now, or when the delay is over). */
+  update(message: ServerMessage): void {
+    const next = nextStatus(this.current, message);
+    if (next === undefined || this.ended) return;
+    this.current = next;
+    if (this.shown) this.show(next);
+  }
+
+  /** The event is over (completed, failed or cancelled): nothing more is shown from here. */
+  end(): void {
+    this.ended = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private reveal(): void {
+    this.timer = null;
+    if (this.ended) return;
+    this.shown = true;
+    this.show(this.current);
+  }
+}
+
 /** The text of a failed `process_completed`: `output.error`, or a generic "Error". */
 export function errorMessage(message: ServerMessage): string {
   const output = message.output as { error?: unknown } | null | undefined;

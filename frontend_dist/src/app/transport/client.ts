@@ -54,6 +54,14 @@ async function errorText(response: Response): Promise<string> {
   return `${response.status} ${response.statusText}`.trim();
 }
 
+/** A join on its way: its event_id is not known until the server answers (or the stream tells first). */
+interface WaitingJoin {
+  job: SubmittedJob;
+  listener: MessageListener;
+  /** The event_id the stream's messages showed for it before the answer came. */
+  bound: string | null;
+}
+
 class SubmittedJob implements Job {
   eventId: string | null = null;
   cancelled = false;
@@ -71,6 +79,7 @@ export class HttpTransport implements Transport {
   private readonly streamId: Promise<string>;
   private readonly listeners = new Map<string, MessageListener>();
   private readonly early = new Map<string, ServerMessage[]>();
+  private readonly waiting = new Set<WaitingJoin>();
 
   constructor(
     root: string,
@@ -131,23 +140,32 @@ export class HttpTransport implements Transport {
 
   private async join(request: SubmitRequest, job: SubmittedJob, listener: MessageListener): Promise<void> {
     const streamId = await this.streamId;
-    const response = await this.post("/queue/join", {
-      data: request.data,
-      fn_index: request.fnIndex,
-      session_hash: this.sessionHash,
-      event_data: request.eventData ?? null,
-      trigger_id: request.triggerId,
-      stream_id: streamId,
-    });
-    if (!response.ok) {
-      listener(failure(await errorText(response)));
-      return;
+    const waiting: WaitingJoin = { job, listener, bound: null };
+    this.waiting.add(waiting);
+    let eventId: string;
+    try {
+      const response = await this.post("/queue/join", {
+        data: request.data,
+        fn_index: request.fnIndex,
+        session_hash: this.sessionHash,
+        event_data: request.eventData ?? null,
+        trigger_id: request.triggerId,
+        stream_id: streamId,
+      });
+      if (!response.ok) {
+        listener(failure(await errorText(response)));
+        return;
+      }
+      eventId = ((await response.json()) as { event_id: string }).event_id;
+    } finally {
+      this.waiting.delete(waiting);
     }
-    const { event_id: eventId } = (await response.json()) as { event_id: string };
     job.eventId = eventId;
-    this.listeners.set(eventId, listener);
-    for (const message of this.early.get(eventId) ?? []) this.deliver(eventId, message);
-    this.early.delete(eventId);
+    if (waiting.bound !== eventId) {
+      this.listeners.set(eventId, listener);
+      for (const message of this.early.get(eventId) ?? []) this.deliver(eventId, message);
+      this.early.delete(eventId);
+    }
     if (job.cancelled) await this.cancelEvent(request.fnIndex, eventId);
   }
 
@@ -169,11 +187,26 @@ export class HttpTransport implements Transport {
   private route(message: ServerMessage): void {
     const eventId = message.event_id;
     if (typeof eventId === "string") {
-      if (this.listeners.has(eventId)) this.deliver(eventId, message);
+      if (this.listeners.has(eventId) || this.bindToWaitingJoin(eventId)) this.deliver(eventId, message);
       else this.early.set(eventId, [...(this.early.get(eventId) ?? []), message]);
     } else if (message.msg === "unexpected_error") {
       this.failAll(typeof message.message === "string" ? message.message : "Server error");
     }
+  }
+
+  /**
+   * An event_id this tab has not heard of: when exactly one join waits for its answer and no other unknown
+   * event is buffered, the event is that join's (the stream carries only this tab's session), so its messages
+   * are delivered now instead of after the join's answer. Otherwise they wait in `early` for the answers.
+   */
+  private bindToWaitingJoin(eventId: string): boolean {
+    if (this.waiting.size !== 1 || this.early.size !== 0) return false;
+    const [waiting] = this.waiting;
+    if (waiting.bound !== null) return false;
+    waiting.bound = eventId;
+    waiting.job.eventId = eventId;
+    this.listeners.set(eventId, waiting.listener);
+    return true;
   }
 
   private deliver(eventId: string, message: ServerMessage): void {
