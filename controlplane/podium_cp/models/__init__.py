@@ -1,0 +1,27 @@
+"""Every table of the control plane. Importing this package registers them all on `Base.metadata`."""
+
+from podium_cp.models.audit import AuditEvent
+from podium_cp.models.identity import ApiToken, Identity, LoginState, User, WebSession
+from podium_cp.models.oauth import OAuthClient, OAuthCode, OAuthToken, SigningKey
+from podium_cp.models.orgs import Invitation, Membership, Org, Team, TeamGrant, TeamMember
+from podium_cp.models.secrets import Secret
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Identity",
+    "Invitation",
+    "LoginState",
+    "Membership",
+    "OAuthClient",
+    "OAuthCode",
+    "OAuthToken",
+    "Org",
+    "Secret",
+    "SigningKey",
+    "Team",
+    "TeamGrant",
+    "TeamMember",
+    "User",
+    "WebSession",
+]

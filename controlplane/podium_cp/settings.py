@@ -1,0 +1,151 @@
+"""The control plane's settings, read from `PODIUM_*` environment variables (documented in docs/controlplane.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and what to set."""
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean; use true or false")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+
+@dataclass(frozen=True)
+class OidcProviderSettings:
+    """One upstream OpenID Connect / OAuth2 provider users can sign in with."""
+
+    name: str  # in URLs: /api/auth/oidc/{name}/login
+    display_name: str
+    client_id: str
+    client_secret: str
+    # Generic OIDC: the issuer's discovery document. GitHub (plain OAuth2) has none: its preset sets endpoints.
+    discovery_url: str | None = None
+    scope: str = "openid email profile"
+    kind: str = "oidc"  # "oidc" | "github"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the control plane reads from the environment, parsed once."""
+
+    database_url: str
+    data_dir: Path
+    # The public URL of the API/console (issuer of the OIDC provider, base of redirect URIs), no trailing slash.
+    public_url: str = "http://127.0.0.1:8700"
+    # Secret-encryption keyring: "kid:base64key,kid2:base64key"; the first key encrypts, every key decrypts.
+    secret_keys: str = ""
+    # Cookies get the Secure flag (off only for plain-HTTP development on localhost).
+    cookie_secure: bool = False
+    session_days: int = 14
+    session_idle_days: int = 2
+    # "open": anyone may sign up; "closed": only the first user (the site admin) and invited users.
+    signup: str = "open"
+    oidc_providers: tuple[OidcProviderSettings, ...] = field(default_factory=tuple)
+    # Outbound HTTP of the OIDC client may reach plain-HTTP and loopback issuers (tests, local development).
+    oidc_allow_insecure: bool = False
+    api_host: str = "127.0.0.1"
+    api_port: int = 8700
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("PODIUM_DATA_DIR") or Path.cwd() / ".podium-data").resolve()
+        database_url = env.get("PODIUM_DATABASE_URL", "")
+        if not database_url:
+            raise SettingsError(
+                "PODIUM_DATABASE_URL is not set; point it at Postgres "
+                "(postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB), or run `make up`, which starts one"
+            )
+        signup = env.get("PODIUM_SIGNUP", "open")
+        if signup not in ("open", "closed"):
+            raise SettingsError(f"PODIUM_SIGNUP={signup!r}: use open or closed")
+        port = _int(env, "PODIUM_API_PORT", 8700)
+        return cls(
+            database_url=_async_url(database_url),
+            data_dir=data_dir,
+            public_url=(env.get("PODIUM_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+            secret_keys=env.get("PODIUM_SECRET_KEYS", ""),
+            cookie_secure=_bool(env, "PODIUM_COOKIE_SECURE", False),
+            session_days=_int(env, "PODIUM_SESSION_DAYS", 14),
+            session_idle_days=_int(env, "PODIUM_SESSION_IDLE_DAYS", 2),
+            signup=signup,
+            oidc_providers=_oidc_providers(env),
+            oidc_allow_insecure=_bool(env, "PODIUM_OIDC_ALLOW_INSECURE", False),
+            api_host=env.get("PODIUM_API_HOST", "127.0.0.1"),
+            api_port=port,
+        )
+
+
+def _async_url(url: str) -> str:
+    """SQLAlchemy needs the psycopg driver named; a plain postgres:// URL gets it."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _oidc_providers(env: Mapping[str, str]) -> tuple[OidcProviderSettings, ...]:
+    """GitHub and Google presets, plus any generic OIDC providers named in PODIUM_OIDC_PROVIDERS."""
+    providers: list[OidcProviderSettings] = []
+    if env.get("PODIUM_GITHUB_CLIENT_ID"):
+        providers.append(
+            OidcProviderSettings(
+                name="github",
+                display_name="GitHub",
+                client_id=env["PODIUM_GITHUB_CLIENT_ID"],
+                client_secret=env.get("PODIUM_GITHUB_CLIENT_SECRET", ""),
+                scope="read:user user:email",
+                kind="github",
+            )
+        )
+    if env.get("PODIUM_GOOGLE_CLIENT_ID"):
+        providers.append(
+            OidcProviderSettings(
+                name="google",
+                display_name="Google",
+                client_id=env["PODIUM_GOOGLE_CLIENT_ID"],
+                client_secret=env.get("PODIUM_GOOGLE_CLIENT_SECRET", ""),
+                discovery_url="https://accounts.google.com/.well-known/openid-configuration",
+            )
+        )
+    # PODIUM_OIDC_PROVIDERS=corp,other  ->  PODIUM_OIDC_CORP_ISSUER / _CLIENT_ID / _CLIENT_SECRET / _NAME / _SCOPE
+    for name in filter(None, (n.strip().lower() for n in env.get("PODIUM_OIDC_PROVIDERS", "").split(","))):
+        key = f"PODIUM_OIDC_{name.upper().replace('-', '_')}"
+        issuer = env.get(f"{key}_ISSUER", "").rstrip("/")
+        client_id = env.get(f"{key}_CLIENT_ID", "")
+        if not issuer or not client_id:
+            raise SettingsError(f"OIDC provider {name!r} needs {key}_ISSUER and {key}_CLIENT_ID")
+        providers.append(
+            OidcProviderSettings(
+                name=name,
+                display_name=env.get(f"{key}_NAME", name),
+                client_id=client_id,
+                client_secret=env.get(f"{key}_CLIENT_SECRET", ""),
+                discovery_url=f"{issuer}/.well-known/openid-configuration",
+                scope=env.get(f"{key}_SCOPE", "openid email profile"),
+            )
+        )
+    return tuple(providers)
