@@ -18,7 +18,7 @@ from podium_cp.auth.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches, l
 from podium_cp.auth.tokens import lookup_token
 from podium_cp.db import Database
 from podium_cp.errors import Forbidden, Unauthenticated
-from podium_cp.models import Membership, TeamGrant, TeamMember, Team, User
+from podium_cp.models import Membership, Team, TeamGrant, TeamMember, User
 from podium_cp.policy import ANONYMOUS, Actor
 from podium_cp.roles import Role, Scope
 from podium_cp.settings import Settings
