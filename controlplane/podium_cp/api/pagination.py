@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from typing_extensions import Unpack
 
 from podium_cp.errors import InvalidInput
 
@@ -59,7 +60,7 @@ def decode_cursor(cursor: str) -> int:
 
 async def fetch_page(
     db: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[Unpack[tuple[Any, ...]]],
     id_column: InstrumentedAttribute[int],
     params: PageParams,
     *,
