@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
+# Test modules import this folder's `helpers` (pytest's importlib mode puts no test folder on sys.path).
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 CLUSTER = ROOT / "infra" / "postgres" / "cluster.sh"
 # A fixed test key for secrets at rest (32 bytes, base64): tests only.
 TEST_SECRET_KEYS = "k1:" + base64.b64encode(b"podium-test-key-0123456789abcdef").decode()
