@@ -1,4 +1,4 @@
-"""The `podium` command line: `podium run app.py`, `podium version`.
+"""The `podium` command line: `podium run app.py`, `podium login`, `podium logout`, `podium whoami`, `podium version`.
 
 Start-up must stay fast, so this module imports only the standard library at module level; a command
 imports what it needs when it runs. To add a command, write `_add_NAME(subparsers)` that registers its
@@ -56,6 +56,128 @@ def _add_run(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=_run)
 
 
+# --- podium login / logout / whoami ----------------------------------------------------------------
+
+
+def _add_server_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server", help="the Podium installation's URL (default: $PODIUM_SERVER, else the last one signed in to)"
+    )
+
+
+def _read_token(args: argparse.Namespace, server: str) -> str:
+    """The token from --token, stdin (`--token -` or piped input), or a hidden prompt."""
+    if args.token and args.token != "-":
+        return str(args.token).strip()
+    if args.token == "-" or not sys.stdin.isatty():
+        return sys.stdin.readline().strip()
+    import getpass
+
+    print(f"Create an API token in {server}'s console (Settings > API tokens), then paste it here.", file=sys.stderr)
+    return getpass.getpass("API token: ").strip()
+
+
+def _login(args: argparse.Namespace) -> int:
+    """Verify an API token with the server, then store it for later commands."""
+    from podium import platform_auth
+
+    try:
+        server = platform_auth.resolve_server(args.server)
+        token = _read_token(args, server)
+        if not token:
+            print("podium login: no token given; pass --token TOKEN (or --token - to read it from stdin)",
+                  file=sys.stderr)
+            return 2
+        who = platform_auth.whoami(server, token)
+        path = platform_auth.save_token(server, token, who)
+    except platform_auth.PlatformAuthError as exc:
+        print(f"podium login: {exc}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, EOFError):
+        print("podium login: cancelled", file=sys.stderr)
+        return 130
+    scopes = ", ".join(who.scopes or []) or "none"
+    limited = f", limited to org {who.org}" if who.org else ""
+    print(f"Signed in to {server} as {who.username} (scopes: {scopes}{limited}); token stored in {path}")
+    return 0
+
+
+def _logout(args: argparse.Namespace) -> int:
+    """Delete the stored token for a server (it keeps working until revoked)."""
+    from podium import platform_auth
+
+    try:
+        server = platform_auth.resolve_server(args.server)
+        entry = platform_auth.forget_token(server)
+    except platform_auth.PlatformAuthError as exc:
+        print(f"podium logout: {exc}", file=sys.stderr)
+        return 1
+    if entry is None:
+        print(f"Not signed in to {server}; nothing to remove")
+        return 0
+    token_id = entry.get("token_id") or "{public_id}"
+    print(f"Removed the stored token for {server}.")
+    print(
+        "The token itself still works until you revoke it: in the console (Settings > API tokens) "
+        f"or with DELETE {server}/api/user/tokens/{token_id}"
+    )
+    return 0
+
+
+def _whoami(args: argparse.Namespace) -> int:
+    """Print who the stored token signs in as."""
+    from podium import platform_auth
+
+    try:
+        server = platform_auth.resolve_server(args.server)
+        token = platform_auth.stored_token(server)
+        if token is None:
+            print(f"podium whoami: not signed in to {server}; run `podium login --server {server}`", file=sys.stderr)
+            return 1
+        who = platform_auth.whoami(server, token)
+    except platform_auth.PlatformAuthError as exc:
+        print(f"podium whoami: {exc}", file=sys.stderr)
+        return 1
+    print(f"user: {who.username}" + (f" ({who.display_name})" if who.display_name else ""))
+    print(f"server: {server}")
+    print(f"scopes: {', '.join(who.scopes or []) or 'none'}")
+    if who.org:
+        print(f"org: {who.org} (this token works only for that org)")
+    if who.site_admin:
+        print("site admin: yes")
+    return 0
+
+
+def _add_login(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "login",
+        help="sign in to a Podium installation with an API token",
+        description="Verify an API token with the server (GET /api/whoami) and store it, readable only by you, "
+        "in $PODIUM_HOME/credentials.json (default ~/.config/podium/credentials.json).",
+    )
+    _add_server_option(parser)
+    parser.add_argument("--token", help="the API token (pdm_...); `-` reads it from stdin; default: ask for it")
+    parser.set_defaults(handler=_login)
+
+
+def _add_logout(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "logout",
+        help="forget the stored API token of a server",
+        description="Delete the stored token; it keeps working until revoked in the console.",
+    )
+    _add_server_option(parser)
+    parser.set_defaults(handler=_logout)
+
+
+def _add_whoami(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "whoami", help="show who you are signed in as", description="Show the user, server and token scopes."
+    )
+    _add_server_option(parser)
+    parser.set_defaults(handler=_whoami)
+
+
 # --- podium version ------------------------------------------------------------------------------
 
 
@@ -71,6 +193,9 @@ def _add_version(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     _add_run,
+    _add_login,
+    _add_logout,
+    _add_whoami,
     _add_version,
 )
 

@@ -104,10 +104,12 @@ def test_whoami_by_session_and_by_token(api: TestClient, pg_url: str) -> None:
     add_org(pg_url, "acme", {"alice": "admin"})
     assert api.get("/api/whoami").json() == {
         "username": "alice", "display_name": "", "via": "session", "scopes": None, "org": None, "site_admin": True,
+        "token": None,
     }
     token = new_token(api, ["write", "read"], org="acme")
     whoami = other_client(api).get("/api/whoami", headers=bearer(token)).json()
     assert whoami["via"] == "token" and whoami["scopes"] == ["read", "write"] and whoami["org"] == "acme"
+    assert whoami["token"] == api.get("/api/user/tokens").json()["items"][0]["public_id"]
 
 
 def test_public_profiles(api: TestClient) -> None:

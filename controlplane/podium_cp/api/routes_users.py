@@ -17,7 +17,7 @@ from podium_cp.api.deps import DB, ActorDep, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
 from podium_cp.auth.passwords import check_password_policy, hash_password, verify_password
 from podium_cp.errors import Conflict, Forbidden, InvalidInput, NotFound
-from podium_cp.models import Identity, Org, User, WebSession
+from podium_cp.models import ApiToken, Identity, Org, User, WebSession
 from podium_cp.policy import Action, Actor, UserRef, require
 
 router = APIRouter(tags=["users"])
@@ -239,6 +239,7 @@ class WhoAmI(BaseModel):
     scopes: list[str] | None = Field(description="The token's scopes; null for a web session (no scope limit)")
     org: str | None = Field(description="The one org the token is limited to, if any")
     site_admin: bool
+    token: str | None = Field(None, description="The token's public id (for DELETE /api/user/tokens/{public_id})")
 
 
 @router.get("/api/whoami", response_model=WhoAmI, responses=error_responses(401))
@@ -250,6 +251,9 @@ async def whoami(actor: SignedIn, db: DB) -> WhoAmI:
     if actor.token_org_id is not None:
         org_name = await db.scalar(select(Org.name).where(Org.id == actor.token_org_id))
     scopes = sorted(s.value for s in actor.scopes) if actor.scopes is not None else None
+    token_public_id = None
+    if actor.token_id is not None:
+        token_public_id = await db.scalar(select(ApiToken.public_id).where(ApiToken.id == actor.token_id))
     return WhoAmI(
         username=user.username,
         display_name=user.display_name,
@@ -257,6 +261,7 @@ async def whoami(actor: SignedIn, db: DB) -> WhoAmI:
         scopes=scopes,
         org=org_name,
         site_admin=user.is_site_admin,
+        token=token_public_id,
     )
 
 
