@@ -7,6 +7,7 @@ import base64
 import os
 
 import pytest
+from helpers import sql
 from sqlalchemy import select
 
 from podium_cp.cli import main as cli_main
@@ -142,3 +143,24 @@ def test_rotation_reseals_with_the_new_key(pg_url: str) -> None:
     first, second = asyncio.run(scenario())
     assert first == RotationCounts(secrets=2, signing_keys=1)
     assert second == RotationCounts(secrets=0, signing_keys=0)  # nothing left on the old key
+
+
+def test_cli_migrate_and_rotate(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_key, new_key = _key("old"), _key("new")
+    sealed = SecretBox(old_key).seal(b"v", secret_aad(1, "", "A"))
+    monkeypatch.setenv("PODIUM_DATABASE_URL", pg_url)
+    monkeypatch.setenv("PODIUM_SECRET_KEYS", f"{new_key},{old_key}")
+    assert cli_main(["migrate"]) == 0  # already at head: a no-op
+    org_id = sql(pg_url, "INSERT INTO orgs (name, display_name, description, created_at) "
+                         "VALUES ('acme', '', '', now()) RETURNING id")[0][0]
+    assert org_id == 1
+    sql(pg_url, "INSERT INTO secrets (org_id, scope, name, key_id, nonce, ciphertext, created_at, updated_at) "
+                "VALUES (1, '', 'A', :k, :n, :c, now(), now())", k=sealed[0], n=sealed[1], c=sealed[2])
+    assert cli_main(["rotate-secrets"]) == 0
+    out = capsys.readouterr().out
+    assert "1 secret(s)" in out and "'new'" in out
+    key_id, nonce, ciphertext = sql(pg_url, "SELECT key_id, nonce, ciphertext FROM secrets")[0]
+    assert key_id == "new"
+    assert SecretBox(new_key).open(key_id, bytes(nonce), bytes(ciphertext), secret_aad(1, "", "A")) == b"v"
