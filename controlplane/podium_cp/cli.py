@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from podium_cp.crypto import RotationCounts, SecretBox, generate_key
+from podium_cp.crypto import DecryptionError, RotationCounts, SecretBox, generate_key
 from podium_cp.settings import Settings, SettingsError
 
 
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except SettingsError as exc:
+    except (SettingsError, DecryptionError) as exc:
         print(f"podium-cp: {exc}", file=sys.stderr)
         return 2
     return code
