@@ -117,11 +117,13 @@ class Connection:
         self._reusable = False
 
     async def _start(
-        self, method: str, path: str, body: bytes | None, accept: str
+        self, method: str, path: str, body: bytes | None, accept: str, extra: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], _Body]:
         await self._ensure_open()
         assert self._reader is not None and self._writer is not None
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {accept}\r\n"
+        for name, value in (extra or {}).items():
+            head += f"{name}: {value}\r\n"
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         self._writer.write(head.encode("ascii") + b"\r\n" + (body or b""))
@@ -149,12 +151,14 @@ class Connection:
             self._reusable = False
         return status, headers, _Body(self._reader, chunked, remaining)
 
-    async def request(self, method: str, path: str, json_body: object = None) -> Response:
-        """Send one request and read the whole response."""
+    async def request(
+        self, method: str, path: str, json_body: object = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        """Send one request (with extra `headers`, e.g. Authorization) and read the whole response."""
         body = json.dumps(json_body).encode() if json_body is not None else None
         try:
-            status, headers, reader = await self._start(method, path, body, "application/json")
-            return Response(status, headers, await reader.read_all())
+            status, headers_in, reader = await self._start(method, path, body, "application/json", headers)
+            return Response(status, headers_in, await reader.read_all())
         except BaseException:
             await self.close()
             raise
