@@ -51,9 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="upgrade the database (PODIUM_DATABASE_URL) to a revision")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(run=_migrate)
-    rotate = commands.add_parser(
-        "rotate-secrets", help="re-seal every secret with the first key of PODIUM_SECRET_KEYS"
-    )
+    rotate = commands.add_parser("rotate-secrets", help="re-seal every secret with the first key of PODIUM_SECRET_KEYS")
     rotate.set_defaults(run=_rotate_secrets)
     generate = commands.add_parser(
         "generate-secret-key", help="print a new kid:base64key entry for PODIUM_SECRET_KEYS (put it first)"

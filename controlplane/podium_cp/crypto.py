@@ -118,7 +118,9 @@ class SecretBox:
         try:
             return cipher.decrypt(nonce, ciphertext, aad)
         except InvalidTag:
-            raise DecryptionError(f"A ciphertext sealed with key {key_id!r} does not open (tampered or moved)") from None
+            raise DecryptionError(
+                f"A ciphertext sealed with key {key_id!r} does not open (tampered or moved)"
+            ) from None
 
     async def rotate(self, db: AsyncSession) -> RotationCounts:
         """Re-seal with the primary key every Secret and SigningKey sealed with another key; returns the counts."""

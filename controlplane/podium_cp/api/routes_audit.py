@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 
 from podium_cp.api.deps import DB, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
-from podium_cp.api.routes_orgs import OrgName, find_org, org_ref
+from podium_cp.api.routes_orgs import OrgName, error_docs, find_org, org_ref
 from podium_cp.errors import InvalidInput
 from podium_cp.models import AuditEvent, Org
 from podium_cp.policy import Action, UserRef, require
@@ -70,15 +70,28 @@ async def _page(db: DB, stmt: Select[AuditEvent, str | None], page: PageDep) -> 
     rows, cursor = await fetch_page(db, stmt, AuditEvent.id, page)
     items = [
         AuditEventOut(
-            id=event.id, created_at=event.created_at, org=org_name, actor=event.actor_name, via=event.via,
-            action=event.action, target_kind=event.target_kind, target=event.target, ip=event.ip, details=event.details,
+            id=event.id,
+            created_at=event.created_at,
+            org=org_name,
+            actor=event.actor_name,
+            via=event.via,
+            action=event.action,
+            target_kind=event.target_kind,
+            target=event.target,
+            ip=event.ip,
+            details=event.details,
         )
         for event, org_name in rows
     ]
     return Page[AuditEventOut](items=items, next_cursor=cursor)
 
 
-@router.get("/api/orgs/{org}/audit", response_model=Page[AuditEventOut], summary="An org's audit log (admins)")
+@router.get(
+    "/api/orgs/{org}/audit",
+    response_model=Page[AuditEventOut],
+    summary="An org's audit log (admins)",
+    responses=error_docs(401, 403, 404, 422),
+)
 async def org_audit(
     org: OrgName,
     db: DB,
@@ -100,7 +113,12 @@ async def org_audit(
     return await _page(db, stmt, page)
 
 
-@router.get("/api/user/audit", response_model=Page[AuditEventOut], summary="Your own actions")
+@router.get(
+    "/api/user/audit",
+    response_model=Page[AuditEventOut],
+    summary="Your own actions",
+    responses=error_docs(401, 403, 422),
+)
 async def my_audit(
     db: DB,
     actor: SignedIn,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from podium_cp import audit
 from podium_cp.api.deps import DB, ActorDep, SettingsDep, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
-from podium_cp.api.routes_orgs import OrgName, find_org, org_ref
+from podium_cp.api.routes_orgs import OrgName, error_docs, find_org, org_ref
 from podium_cp.auth.randomness import digest, new_public_id, new_secret
 from podium_cp.db.base import utcnow
 from podium_cp.errors import Conflict, Gone, NotFound
@@ -79,7 +79,10 @@ def _pending(now: datetime) -> list[ColumnElement[bool]]:
 
 
 @router.get(
-    "/api/orgs/{org}/invitations", response_model=Page[InvitationOut], summary="An org's pending invitations (admins)"
+    "/api/orgs/{org}/invitations",
+    response_model=Page[InvitationOut],
+    summary="An org's pending invitations (admins)",
+    responses=error_docs(401, 403, 404),
 )
 async def list_invitations(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> Page[InvitationOut]:
     """The org's invitations that can still be accepted, newest first. Needs the admin role."""
@@ -106,7 +109,11 @@ def _out(invitation: Invitation, inviter: str | None) -> InvitationOut:
 
 
 @router.post(
-    "/api/orgs/{org}/invitations", response_model=InvitationCreated, status_code=201, summary="Invite someone (admins)"
+    "/api/orgs/{org}/invitations",
+    response_model=InvitationCreated,
+    status_code=201,
+    summary="Invite someone (admins)",
+    responses=error_docs(401, 403, 404, 422),
 )
 async def create_invitation(
     org: OrgName, body: InvitationCreate, db: DB, actor: SignedIn, settings: SettingsDep, request: Request
@@ -131,8 +138,19 @@ async def create_invitation(
     )
     db.add(invitation)
     await audit.record(
-        db, actor, "org.invitation.create", "invitation", invitation.public_id, org_id=found.id, request=request,
-        details={"org": found.name, "role": body.role.value, "email": body.email, "expires_in_days": body.expires_in_days},
+        db,
+        actor,
+        "org.invitation.create",
+        "invitation",
+        invitation.public_id,
+        org_id=found.id,
+        request=request,
+        details={
+            "org": found.name,
+            "role": body.role.value,
+            "email": body.email,
+            "expires_in_days": body.expires_in_days,
+        },
     )
     await db.flush()
     return InvitationCreated(
@@ -143,8 +161,11 @@ async def create_invitation(
 
 
 @router.delete(
-    "/api/orgs/{org}/invitations/{public_id}", status_code=204, response_class=Response,
+    "/api/orgs/{org}/invitations/{public_id}",
+    status_code=204,
+    response_class=Response,
     summary="Revoke an invitation (admins)",
+    responses=error_docs(401, 403, 404, 409),
 )
 async def revoke_invitation(
     org: OrgName, public_id: Annotated[str, Path(max_length=32)], db: DB, actor: SignedIn, request: Request
@@ -162,7 +183,13 @@ async def revoke_invitation(
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         await audit.record(
-            db, actor, "org.invitation.revoke", "invitation", public_id, org_id=found.id, request=request,
+            db,
+            actor,
+            "org.invitation.revoke",
+            "invitation",
+            public_id,
+            org_id=found.id,
+            request=request,
             details={"org": found.name},
         )
         await db.flush()
@@ -179,12 +206,17 @@ async def _by_token(db: AsyncSession, token: str, *, lock: bool = False) -> tupl
     )
     row = (await db.execute(stmt.with_for_update(of=Invitation) if lock else stmt)).first()
     if row is None:
-        raise NotFound("No such invitation; check the link, or ask an org admin for a new one", code="invitation_not_found")
+        raise NotFound(
+            "No such invitation; check the link, or ask an org admin for a new one", code="invitation_not_found"
+        )
     invitation, org, inviter = row
     problem = (
-        "was already used" if invitation.accepted_at is not None
-        else "was revoked" if invitation.revoked_at is not None
-        else "has expired" if invitation.expires_at <= utcnow()
+        "was already used"
+        if invitation.accepted_at is not None
+        else "was revoked"
+        if invitation.revoked_at is not None
+        else "has expired"
+        if invitation.expires_at <= utcnow()
         else None
     )
     if problem is not None:
@@ -194,19 +226,32 @@ async def _by_token(db: AsyncSession, token: str, *, lock: bool = False) -> tupl
     return invitation, org, inviter
 
 
-@router.get("/api/invitations/{token}", response_model=InvitationPreview, summary="Preview an invitation link")
+@router.get(
+    "/api/invitations/{token}",
+    response_model=InvitationPreview,
+    summary="Preview an invitation link",
+    responses=error_docs(404, 410),
+)
 async def preview_invitation(token: InvitationToken, db: DB, actor: ActorDep) -> InvitationPreview:
     """What a link invites to (org, role, inviter, expiry); anyone holding the link may look. 404 unknown,
     410 expired, used or revoked."""
     invitation, org, inviter = await _by_token(db, token)
     require(actor, Action.ORG_READ, org_ref(org))
     return InvitationPreview(
-        org=org.name, org_display_name=org.display_name, role=Role(invitation.role), invited_by=inviter,
+        org=org.name,
+        org_display_name=org.display_name,
+        role=Role(invitation.role),
+        invited_by=inviter,
         expires_at=invitation.expires_at,
     )
 
 
-@router.post("/api/invitations/{token}/accept", response_model=InvitationAccepted, summary="Accept an invitation")
+@router.post(
+    "/api/invitations/{token}/accept",
+    response_model=InvitationAccepted,
+    summary="Accept an invitation",
+    responses=error_docs(401, 403, 404, 409, 410),
+)
 async def accept_invitation(token: InvitationToken, db: DB, actor: SignedIn, request: Request) -> InvitationAccepted:
     """Join the org with the invitation's role (signed-in users). 409 if already a member; 410 if the link
     expired, was used or was revoked."""
@@ -226,7 +271,13 @@ async def accept_invitation(token: InvitationToken, db: DB, actor: SignedIn, req
     invitation.accepted_at, invitation.accepted_by_id = now, actor.user_id
     db.add(Membership(org_id=org.id, user_id=actor.user_id, role=invitation.role, created_at=now))
     await audit.record(
-        db, actor, "invitation.accept", "invitation", invitation.public_id, org_id=org.id, request=request,
+        db,
+        actor,
+        "invitation.accept",
+        "invitation",
+        invitation.public_id,
+        org_id=org.id,
+        request=request,
         details={"org": org.name, "role": invitation.role},
     )
     await db.flush()

@@ -7,7 +7,7 @@ The lookups here (`find_org`, `find_user`, `org_ref`) are shared by the other or
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from podium_cp import audit
 from podium_cp.api.deps import DB, ActorDep, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
+from podium_cp.api.routes_users import ErrorBody, error_responses
 from podium_cp.errors import Conflict, InvalidInput, NotFound
 from podium_cp.models import Membership, Org, Team, TeamMember, User
 from podium_cp.models.identity import NAME_PATTERN
@@ -76,6 +77,19 @@ class TransferIn(BaseModel):
     username: str = Field(max_length=64)
 
 
+_MORE_ERRORS = {
+    410: "The invitation expired, was used or was revoked",
+    503: "Secrets cannot be stored: no encryption key is configured",
+}
+
+
+def error_docs(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the error statuses an endpoint of the org routers can answer."""
+    docs = error_responses(*(s for s in statuses if s not in _MORE_ERRORS))
+    docs.update({s: {"model": ErrorBody, "description": _MORE_ERRORS[s]} for s in statuses if s in _MORE_ERRORS})
+    return docs
+
+
 # --- lookups shared by the org routers ---------------------------------------------------------------
 
 
@@ -117,7 +131,9 @@ async def find_membership(db: AsyncSession, org: Org, username: str) -> tuple[Me
 async def _lock_owners(db: AsyncSession, org: Org) -> list[int]:
     """The ids of the org's owners, locked until the transaction ends (so two last-owner changes cannot race)."""
     rows = await db.execute(
-        select(Membership.user_id).where(Membership.org_id == org.id, Membership.role == Role.OWNER.value).with_for_update()
+        select(Membership.user_id)
+        .where(Membership.org_id == org.id, Membership.role == Role.OWNER.value)
+        .with_for_update()
     )
     return [int(user_id) for user_id in rows.scalars()]
 
@@ -144,7 +160,7 @@ def _org_out(org: Org, actor: Actor) -> OrgOut:
 # --- orgs --------------------------------------------------------------------------------------------
 
 
-@router.get("/api/orgs", response_model=Page[OrgOut], summary="The orgs you belong to")
+@router.get("/api/orgs", response_model=Page[OrgOut], summary="The orgs you belong to", responses=error_docs(401, 403))
 async def list_my_orgs(db: DB, actor: SignedIn, page: PageDep) -> Page[OrgOut]:
     """The orgs the caller is a member of, with the caller's role in each, newest membership first."""
     assert actor.user_id is not None
@@ -158,13 +174,21 @@ async def list_my_orgs(db: DB, actor: SignedIn, page: PageDep) -> Page[OrgOut]:
         stmt = stmt.where(Org.id == actor.token_org_id)
     rows, cursor = await fetch_page(db, stmt, Membership.id, page)
     items = [
-        OrgOut(name=o.name, display_name=o.display_name, description=o.description, created_at=o.created_at, role=Role(r))
+        OrgOut(
+            name=o.name, display_name=o.display_name, description=o.description, created_at=o.created_at, role=Role(r)
+        )
         for o, r, _ in rows
     ]
     return Page[OrgOut](items=items, next_cursor=cursor)
 
 
-@router.post("/api/orgs", response_model=OrgOut, status_code=201, summary="Create an org")
+@router.post(
+    "/api/orgs",
+    response_model=OrgOut,
+    status_code=201,
+    summary="Create an org",
+    responses=error_docs(401, 403, 409, 422),
+)
 async def create_org(body: OrgCreate, db: DB, actor: SignedIn, request: Request) -> OrgOut:
     """Create an org; the caller becomes its owner. 409 `name_taken` if an org or user has the name."""
     assert actor.user_id is not None
@@ -179,17 +203,22 @@ async def create_org(body: OrgCreate, db: DB, actor: SignedIn, request: Request)
     try:
         await db.flush()
     except IntegrityError:
-        raise Conflict(f"The name {body.name!r} is taken by a user or an org; pick another", code="name_taken") from None
+        raise Conflict(
+            f"The name {body.name!r} is taken by a user or an org; pick another", code="name_taken"
+        ) from None
     db.add(Membership(org_id=org.id, user_id=actor.user_id, role=Role.OWNER.value))
     await audit.record(db, actor, "org.create", "org", org.name, org_id=org.id, request=request)
     await db.flush()
     return OrgOut(
-        name=org.name, display_name=org.display_name, description=org.description, created_at=org.created_at,
+        name=org.name,
+        display_name=org.display_name,
+        description=org.description,
+        created_at=org.created_at,
         role=Role.OWNER,
     )
 
 
-@router.get("/api/orgs/{org}", response_model=OrgOut, summary="An org's public profile")
+@router.get("/api/orgs/{org}", response_model=OrgOut, summary="An org's public profile", responses=error_docs(404))
 async def get_org(org: OrgName, db: DB, actor: ActorDep) -> OrgOut:
     """An org's name, display name and description (public), plus the caller's role in it."""
     found = await find_org(db, org)
@@ -197,7 +226,9 @@ async def get_org(org: OrgName, db: DB, actor: ActorDep) -> OrgOut:
     return _org_out(found, actor)
 
 
-@router.patch("/api/orgs/{org}", response_model=OrgOut, summary="Update an org (admins)")
+@router.patch(
+    "/api/orgs/{org}", response_model=OrgOut, summary="Update an org (admins)", responses=error_docs(401, 403, 404, 422)
+)
 async def update_org(org: OrgName, body: OrgUpdate, db: DB, actor: SignedIn, request: Request) -> OrgOut:
     """Change an org's display name or description. Needs the admin role."""
     found = await find_org(db, org)
@@ -209,13 +240,26 @@ async def update_org(org: OrgName, body: OrgUpdate, db: DB, actor: SignedIn, req
         found.description = changed["description"] = body.description
     if changed:
         await audit.record(
-            db, actor, "org.update", "org", found.name, org_id=found.id, request=request, details={"fields": sorted(changed)}
+            db,
+            actor,
+            "org.update",
+            "org",
+            found.name,
+            org_id=found.id,
+            request=request,
+            details={"fields": sorted(changed)},
         )
         await db.flush()
     return _org_out(found, actor)
 
 
-@router.delete("/api/orgs/{org}", status_code=204, response_class=Response, summary="Delete an org (owners)")
+@router.delete(
+    "/api/orgs/{org}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete an org (owners)",
+    responses=error_docs(401, 403, 404),
+)
 async def delete_org(org: OrgName, db: DB, actor: SignedIn, request: Request) -> Response:
     """Delete an org with its memberships, teams, invitations and secrets. Needs the owner role."""
     found = await find_org(db, org)
@@ -229,7 +273,12 @@ async def delete_org(org: OrgName, db: DB, actor: SignedIn, request: Request) ->
 # --- members -----------------------------------------------------------------------------------------
 
 
-@router.get("/api/orgs/{org}/members", response_model=Page[MemberOut], summary="An org's members")
+@router.get(
+    "/api/orgs/{org}/members",
+    response_model=Page[MemberOut],
+    summary="An org's members",
+    responses=error_docs(401, 403, 404),
+)
 async def list_members(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> Page[MemberOut]:
     """The org's members with their roles, in the order they joined. Needs membership (any role)."""
     found = await find_org(db, org)
@@ -244,7 +293,12 @@ async def list_members(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> 
     return Page[MemberOut](items=items, next_cursor=cursor)
 
 
-@router.patch("/api/orgs/{org}/members/{username}", response_model=MemberOut, summary="Change a member's role")
+@router.patch(
+    "/api/orgs/{org}/members/{username}",
+    response_model=MemberOut,
+    summary="Change a member's role",
+    responses=error_docs(401, 403, 404, 409, 422),
+)
 async def set_member_role(
     org: OrgName, username: Username, body: RoleChange, db: DB, actor: SignedIn, request: Request
 ) -> MemberOut:
@@ -260,15 +314,27 @@ async def set_member_role(
         _refuse_last_owner(await _lock_owners(db, found), membership, found, f"Cannot demote {username!r}")
         previous, membership.role = membership.role, body.role.value
         await audit.record(
-            db, actor, "org.member.role", "user", username, org_id=found.id, request=request,
+            db,
+            actor,
+            "org.member.role",
+            "user",
+            username,
+            org_id=found.id,
+            request=request,
             details={"org": found.name, "from": previous, "to": body.role.value},
         )
         await db.flush()
-    return MemberOut(username=user.username, display_name=user.display_name, role=body.role, joined=membership.created_at)
+    return MemberOut(
+        username=user.username, display_name=user.display_name, role=body.role, joined=membership.created_at
+    )
 
 
 @router.delete(
-    "/api/orgs/{org}/members/{username}", status_code=204, response_class=Response, summary="Remove a member, or leave"
+    "/api/orgs/{org}/members/{username}",
+    status_code=204,
+    response_class=Response,
+    summary="Remove a member, or leave",
+    responses=error_docs(401, 403, 404, 409),
 )
 async def remove_member(org: OrgName, username: Username, db: DB, actor: SignedIn, request: Request) -> Response:
     """Remove a member (admins; removing an owner needs the owner role), or leave the org when `username` is
@@ -284,7 +350,13 @@ async def remove_member(org: OrgName, username: Username, db: DB, actor: SignedI
     _refuse_last_owner(await _lock_owners(db, found), membership, found, what)
     await drop_member(db, found, user)
     await audit.record(
-        db, actor, "org.leave" if leaving else "org.member.remove", "user", username, org_id=found.id, request=request,
+        db,
+        actor,
+        "org.leave" if leaving else "org.member.remove",
+        "user",
+        username,
+        org_id=found.id,
+        request=request,
         details={"org": found.name, "role": membership.role},
     )
     return Response(status_code=204)
@@ -297,7 +369,12 @@ async def drop_member(db: AsyncSession, org: Org, user: User) -> None:
     await db.execute(delete(Membership).where(Membership.org_id == org.id, Membership.user_id == user.id))
 
 
-@router.post("/api/orgs/{org}/transfer", response_model=list[MemberOut], summary="Transfer ownership (owners)")
+@router.post(
+    "/api/orgs/{org}/transfer",
+    response_model=list[MemberOut],
+    summary="Transfer ownership (owners)",
+    responses=error_docs(401, 403, 404, 422),
+)
 async def transfer_org(org: OrgName, body: TransferIn, db: DB, actor: SignedIn, request: Request) -> list[MemberOut]:
     """Make another member an owner; the caller becomes an admin. Returns both changed memberships."""
     found = await find_org(db, org)
@@ -307,18 +384,31 @@ async def transfer_org(org: OrgName, body: TransferIn, db: DB, actor: SignedIn, 
     target, target_user = await find_membership(db, found, body.username)
     await _lock_owners(db, found)
     target.role = Role.OWNER.value
-    changed = [MemberOut(username=target_user.username, display_name=target_user.display_name, role=Role.OWNER,
-                         joined=target.created_at)]
+    changed = [
+        MemberOut(
+            username=target_user.username,
+            display_name=target_user.display_name,
+            role=Role.OWNER,
+            joined=target.created_at,
+        )
+    ]
     mine = (
         await db.execute(select(Membership).where(Membership.org_id == found.id, Membership.user_id == actor.user_id))
     ).scalar_one_or_none()
     if mine is not None:  # a site admin acting from outside has no membership to change
         mine.role = Role.ADMIN.value
         me = await find_user(db, actor.username)
-        changed.append(MemberOut(username=me.username, display_name=me.display_name, role=Role.ADMIN,
-                                 joined=mine.created_at))
+        changed.append(
+            MemberOut(username=me.username, display_name=me.display_name, role=Role.ADMIN, joined=mine.created_at)
+        )
     await audit.record(
-        db, actor, "org.transfer", "org", found.name, org_id=found.id, request=request,
+        db,
+        actor,
+        "org.transfer",
+        "org",
+        found.name,
+        org_id=found.id,
+        request=request,
         details={"to": target_user.username},
     )
     await db.flush()

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from podium_cp import audit
 from podium_cp.api.deps import DB, SettingsDep, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
-from podium_cp.api.routes_orgs import OrgName, find_org, org_ref
+from podium_cp.api.routes_orgs import OrgName, error_docs, find_org, org_ref
 from podium_cp.crypto import SecretBox, SecretKeyError, secret_aad
 from podium_cp.db.base import utcnow
 from podium_cp.errors import APIError, Conflict, InvalidInput, NotFound
@@ -29,7 +29,8 @@ MAX_VALUE_BYTES = 64 * 1024
 ORG_SCOPE = ""  # secrets of the org itself (Space-scoped secrets come later)
 
 SecretName = Annotated[
-    str, Path(pattern=SECRET_NAME_PATTERN, max_length=128, description="Letters, digits and _, not starting with a digit")
+    str,
+    Path(pattern=SECRET_NAME_PATTERN, max_length=128, description="Letters, digits and _, not starting with a digit"),
 ]
 
 
@@ -51,14 +52,21 @@ def _box(settings: SettingsDep) -> SecretBox:
     try:
         return SecretBox.from_settings(settings)
     except SecretKeyError as exc:
-        raise APIError(f"Secrets are not available on this server: {exc}", code="secrets_unavailable", status=503) from None
+        raise APIError(
+            f"Secrets are not available on this server: {exc}", code="secrets_unavailable", status=503
+        ) from None
 
 
 def _out(secret: Secret) -> SecretOut:
     return SecretOut(name=secret.name, created_at=secret.created_at, updated_at=secret.updated_at)
 
 
-@router.get("/api/orgs/{org}/secrets", response_model=Page[SecretOut], summary="An org's secrets (names only)")
+@router.get(
+    "/api/orgs/{org}/secrets",
+    response_model=Page[SecretOut],
+    summary="An org's secrets (names only)",
+    responses=error_docs(401, 403, 404),
+)
 async def list_secrets(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> Page[SecretOut]:
     """The names and dates of the org's secrets, by name; never their values. Needs membership of the org."""
     found = await find_org(db, org)
@@ -68,7 +76,12 @@ async def list_secrets(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> 
     return Page[SecretOut](items=[_out(secret) for (secret,) in rows], next_cursor=cursor)
 
 
-@router.put("/api/orgs/{org}/secrets/{name}", response_model=SecretOut, summary="Set a secret (admins)")
+@router.put(
+    "/api/orgs/{org}/secrets/{name}",
+    response_model=SecretOut,
+    summary="Set a secret (admins)",
+    responses=error_docs(401, 403, 404, 409, 422, 503),
+)
 async def put_secret(
     org: OrgName, name: SecretName, body: SecretIn, db: DB, actor: SignedIn, settings: SettingsDep, request: Request
 ) -> SecretOut:
@@ -81,7 +94,9 @@ async def put_secret(
     key_id, nonce, ciphertext = _box(settings).seal(value, secret_aad(found.id, ORG_SCOPE, name))
     secret = (
         await db.execute(
-            select(Secret).where(Secret.org_id == found.id, Secret.scope == ORG_SCOPE, Secret.name == name).with_for_update()
+            select(Secret)
+            .where(Secret.org_id == found.id, Secret.scope == ORG_SCOPE, Secret.name == name)
+            .with_for_update()
         )
     ).scalar_one_or_none()
     now, created = utcnow(), secret is None
@@ -90,7 +105,13 @@ async def put_secret(
         db.add(secret)
     secret.key_id, secret.nonce, secret.ciphertext, secret.updated_at = key_id, nonce, ciphertext, now
     await audit.record(
-        db, actor, "secret.write", "secret", f"{found.name}/{name}", org_id=found.id, request=request,
+        db,
+        actor,
+        "secret.write",
+        "secret",
+        f"{found.name}/{name}",
+        org_id=found.id,
+        request=request,
         details={"created": created},
     )
     try:
@@ -101,14 +122,20 @@ async def put_secret(
 
 
 @router.delete(
-    "/api/orgs/{org}/secrets/{name}", status_code=204, response_class=Response, summary="Delete a secret (admins)"
+    "/api/orgs/{org}/secrets/{name}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a secret (admins)",
+    responses=error_docs(401, 403, 404),
 )
 async def delete_secret(org: OrgName, name: SecretName, db: DB, actor: SignedIn, request: Request) -> Response:
     """Delete a secret. Needs the admin role."""
     found = await find_org(db, org)
     require(actor, Action.ORG_SECRETS_WRITE, org_ref(found))
     secret = (
-        await db.execute(select(Secret).where(Secret.org_id == found.id, Secret.scope == ORG_SCOPE, Secret.name == name))
+        await db.execute(
+            select(Secret).where(Secret.org_id == found.id, Secret.scope == ORG_SCOPE, Secret.name == name)
+        )
     ).scalar_one_or_none()
     if secret is None:
         raise NotFound(f"Org {found.name!r} has no secret named {name!r}", code="secret_not_found")

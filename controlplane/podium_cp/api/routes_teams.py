@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from podium_cp import audit
 from podium_cp.api.deps import DB, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
-from podium_cp.api.routes_orgs import OrgName, Username, find_org, find_user, org_ref
+from podium_cp.api.routes_orgs import OrgName, Username, error_docs, find_org, find_user, org_ref
 from podium_cp.errors import Conflict, InvalidInput, NotFound
 from podium_cp.models import Membership, Org, Team, TeamGrant, TeamMember, User
 from podium_cp.models.identity import NAME_PATTERN
@@ -99,7 +99,9 @@ def _out(team: Team) -> TeamOut:
     return TeamOut(name=team.name, description=team.description, created_at=team.created_at)
 
 
-@router.get("/api/orgs/{org}/teams", response_model=Page[TeamOut], summary="An org's teams")
+@router.get(
+    "/api/orgs/{org}/teams", response_model=Page[TeamOut], summary="An org's teams", responses=error_docs(401, 403, 404)
+)
 async def list_teams(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> Page[TeamOut]:
     """The org's teams, oldest first. Needs membership (any role)."""
     found = await find_org(db, org)
@@ -108,7 +110,13 @@ async def list_teams(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> Pa
     return Page[TeamOut](items=[_out(team) for (team,) in rows], next_cursor=cursor)
 
 
-@router.post("/api/orgs/{org}/teams", response_model=TeamOut, status_code=201, summary="Create a team (admins)")
+@router.post(
+    "/api/orgs/{org}/teams",
+    response_model=TeamOut,
+    status_code=201,
+    summary="Create a team (admins)",
+    responses=error_docs(401, 403, 404, 409, 422),
+)
 async def create_team(org: OrgName, body: TeamCreate, db: DB, actor: SignedIn, request: Request) -> TeamOut:
     """Create a team in the org. Needs the admin role; 409 `team_exists` if the name is taken in the org."""
     found = await find_org(db, org)
@@ -127,7 +135,12 @@ async def create_team(org: OrgName, body: TeamCreate, db: DB, actor: SignedIn, r
     return _out(team)
 
 
-@router.get("/api/orgs/{org}/teams/{team}", response_model=TeamDetail, summary="A team with its members and grants")
+@router.get(
+    "/api/orgs/{org}/teams/{team}",
+    response_model=TeamDetail,
+    summary="A team with its members and grants",
+    responses=error_docs(401, 403, 404),
+)
 async def get_team(org: OrgName, team: TeamName, db: DB, actor: SignedIn) -> TeamDetail:
     """A team, its members and its grants. Needs membership of the org."""
     _, found, ref = await _find_team(db, actor, org, team)
@@ -154,7 +167,12 @@ async def _grants(db: AsyncSession, team: Team) -> list[GrantOut]:
     return [GrantOut(space=space, role=Role(role)) for space, role in rows.all()]
 
 
-@router.patch("/api/orgs/{org}/teams/{team}", response_model=TeamOut, summary="Update a team (admins)")
+@router.patch(
+    "/api/orgs/{org}/teams/{team}",
+    response_model=TeamOut,
+    summary="Update a team (admins)",
+    responses=error_docs(401, 403, 404, 422),
+)
 async def update_team(
     org: OrgName, team: TeamName, body: TeamUpdate, db: DB, actor: SignedIn, request: Request
 ) -> TeamOut:
@@ -164,26 +182,42 @@ async def update_team(
     if body.description is not None and body.description != found.description:
         found.description = body.description
         await audit.record(
-            db, actor, "team.update", "team", f"{found_org.name}/{found.name}", org_id=found_org.id, request=request,
+            db,
+            actor,
+            "team.update",
+            "team",
+            f"{found_org.name}/{found.name}",
+            org_id=found_org.id,
+            request=request,
             details={"fields": ["description"]},
         )
         await db.flush()
     return _out(found)
 
 
-@router.delete("/api/orgs/{org}/teams/{team}", status_code=204, response_class=Response, summary="Delete a team")
+@router.delete(
+    "/api/orgs/{org}/teams/{team}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete a team",
+    responses=error_docs(401, 403, 404),
+)
 async def delete_team(org: OrgName, team: TeamName, db: DB, actor: SignedIn, request: Request) -> Response:
     """Delete a team with its memberships and grants (its members stay in the org). Needs the admin role."""
     found_org, found, ref = await _find_team(db, actor, org, team)
     require(actor, Action.TEAM_MANAGE, ref)
     await db.execute(delete(Team).where(Team.id == found.id))
-    await audit.record(db, actor, "team.delete", "team", f"{found_org.name}/{found.name}", org_id=found_org.id,
-                       request=request)
+    await audit.record(
+        db, actor, "team.delete", "team", f"{found_org.name}/{found.name}", org_id=found_org.id, request=request
+    )
     return Response(status_code=204)
 
 
 @router.put(
-    "/api/orgs/{org}/teams/{team}/members/{username}", response_model=TeamMemberOut, summary="Add a member to a team"
+    "/api/orgs/{org}/teams/{team}/members/{username}",
+    response_model=TeamMemberOut,
+    summary="Add a member to a team",
+    responses=error_docs(401, 403, 404, 409),
 )
 async def add_team_member(
     org: OrgName, team: TeamName, username: Username, db: DB, actor: SignedIn, request: Request
@@ -197,23 +231,33 @@ async def add_team_member(
     )
     if is_member is None:
         raise Conflict(
-            f"{username!r} is not a member of org {found_org.name!r}; invite them to the org first", code="not_org_member"
+            f"{username!r} is not a member of org {found_org.name!r}; invite them to the org first",
+            code="not_org_member",
         )
     row = await db.get(TeamMember, (found.id, user.id))
     if row is None:
         row = TeamMember(team_id=found.id, user_id=user.id)
         db.add(row)
         await audit.record(
-            db, actor, "team.member.add", "team", f"{found_org.name}/{found.name}", org_id=found_org.id,
-            request=request, details={"user": username},
+            db,
+            actor,
+            "team.member.add",
+            "team",
+            f"{found_org.name}/{found.name}",
+            org_id=found_org.id,
+            request=request,
+            details={"user": username},
         )
         await db.flush()
     return TeamMemberOut(username=user.username, display_name=user.display_name, added=row.created_at)
 
 
 @router.delete(
-    "/api/orgs/{org}/teams/{team}/members/{username}", status_code=204, response_class=Response,
+    "/api/orgs/{org}/teams/{team}/members/{username}",
+    status_code=204,
+    response_class=Response,
     summary="Remove a member from a team",
+    responses=error_docs(401, 403, 404),
 )
 async def remove_team_member(
     org: OrgName, team: TeamName, username: Username, db: DB, actor: SignedIn, request: Request
@@ -227,13 +271,24 @@ async def remove_team_member(
         raise NotFound(f"{username!r} is not in team '{found_org.name}/{found.name}'", code="team_member_not_found")
     await db.delete(row)
     await audit.record(
-        db, actor, "team.member.remove", "team", f"{found_org.name}/{found.name}", org_id=found_org.id,
-        request=request, details={"user": username},
+        db,
+        actor,
+        "team.member.remove",
+        "team",
+        f"{found_org.name}/{found.name}",
+        org_id=found_org.id,
+        request=request,
+        details={"user": username},
     )
     return Response(status_code=204)
 
 
-@router.get("/api/orgs/{org}/teams/{team}/grants", response_model=list[GrantOut], summary="A team's grants")
+@router.get(
+    "/api/orgs/{org}/teams/{team}/grants",
+    response_model=list[GrantOut],
+    summary="A team's grants",
+    responses=error_docs(401, 403, 404),
+)
 async def list_grants(org: OrgName, team: TeamName, db: DB, actor: SignedIn) -> list[GrantOut]:
     """The team's roles on the org's Spaces (`*`: every Space). Needs membership of the org."""
     _, found, ref = await _find_team(db, actor, org, team)
@@ -249,7 +304,12 @@ def _check_space(space: str) -> None:
         )
 
 
-@router.put("/api/orgs/{org}/teams/{team}/grants/{space}", response_model=GrantOut, summary="Grant a team a role")
+@router.put(
+    "/api/orgs/{org}/teams/{team}/grants/{space}",
+    response_model=GrantOut,
+    summary="Grant a team a role",
+    responses=error_docs(401, 403, 404, 422),
+)
 async def set_grant(
     org: OrgName, team: TeamName, space: SpaceKey, body: GrantIn, db: DB, actor: SignedIn, request: Request
 ) -> GrantOut:
@@ -268,7 +328,13 @@ async def set_grant(
         grant.role = body.role
     if previous != body.role:
         await audit.record(
-            db, actor, "team.grant", "team", f"{found_org.name}/{found.name}", org_id=found_org.id, request=request,
+            db,
+            actor,
+            "team.grant",
+            "team",
+            f"{found_org.name}/{found.name}",
+            org_id=found_org.id,
+            request=request,
             details={"space": space, "role": body.role, "previous": previous},
         )
     await db.flush()
@@ -276,8 +342,11 @@ async def set_grant(
 
 
 @router.delete(
-    "/api/orgs/{org}/teams/{team}/grants/{space}", status_code=204, response_class=Response,
+    "/api/orgs/{org}/teams/{team}/grants/{space}",
+    status_code=204,
+    response_class=Response,
     summary="Take a grant away from a team",
+    responses=error_docs(401, 403, 404),
 )
 async def delete_grant(
     org: OrgName, team: TeamName, space: SpaceKey, db: DB, actor: SignedIn, request: Request
@@ -292,7 +361,13 @@ async def delete_grant(
         raise NotFound(f"Team '{found_org.name}/{found.name}' has no grant on {space!r}", code="grant_not_found")
     await db.delete(grant)
     await audit.record(
-        db, actor, "team.revoke", "team", f"{found_org.name}/{found.name}", org_id=found_org.id, request=request,
+        db,
+        actor,
+        "team.revoke",
+        "team",
+        f"{found_org.name}/{found.name}",
+        org_id=found_org.id,
+        request=request,
         details={"space": space, "role": grant.role},
     )
     return Response(status_code=204)
