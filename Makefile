@@ -18,7 +18,7 @@ BENCH_ARGS ?=
 # The app `make up` runs.
 APP ?= docs/examples/hello/app.py
 
-.PHONY: help setup gradio-venv build-frontend lint test test-frontend up bench clean
+.PHONY: help setup gradio-venv build-frontend lint test test-frontend up up-app bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,8 +52,11 @@ test: setup lint test-frontend ## setup + lint + frontend unit tests + the whole
 	fi; \
 	exit $$rc
 
-up: setup ## run the example app in the foreground until Ctrl-C
-	@echo "make up: starting $(APP); it prints its URL below (Ctrl-C stops it)"
+up: setup ## the single-machine platform (Postgres, control-plane API, example app) until Ctrl-C
+	@echo "make up: starting the platform (Postgres in .podium-data, the control-plane API, $(APP)); Ctrl-C stops it"
+	@exec $(PY) -m podium_services.platform --app $(APP)
+
+up-app: setup ## only the example app (no platform), in the foreground until Ctrl-C
 	@exec $(PY) $(APP)
 
 bench: setup gradio-venv ## Podium vs Gradio side by side on the same app (load/bench_sdk.py)

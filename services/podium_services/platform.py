@@ -64,6 +64,10 @@ def wait_http(url: str, timeout: float = 30.0) -> bool:
     return False
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="podium_services.platform", description=__doc__)
     parser.add_argument("--data-dir", default=os.environ.get("PODIUM_DATA_DIR", str(ROOT / ".podium-data")))
@@ -71,9 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("PODIUM_API_PORT", "8700")))
     parser.add_argument("--app-port", type=int, default=int(os.environ.get("PODIUM_APP_PORT", "7860")))
     parser.add_argument("--host", default=os.environ.get("PODIUM_HOST", "127.0.0.1"))
+    parser.add_argument("--app", default=str(EXAMPLE_APP), help="the example app to serve beside the platform")
     args = parser.parse_args(argv)
 
     data_dir = Path(args.data_dir).resolve()
+    # `kill` / a supervisor's SIGTERM stops the platform as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     log(f"starting Postgres in {data_dir / 'postgres'} (port {args.pg_port})")
     database_url = os.environ.get("PODIUM_DATABASE_URL") or start_postgres(data_dir, args.pg_port)
     env = {
@@ -93,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     children: list[subprocess.Popen[bytes]] = [
         subprocess.Popen([sys.executable, "-m", "podium_services.api"], env=env),
         subprocess.Popen(
-            [sys.executable, str(EXAMPLE_APP)],
+            [sys.executable, str(Path(args.app).resolve())],
             env={**env, "PODIUM_SERVER_PORT": str(args.app_port), "PODIUM_SERVER_NAME": args.host},
         ),
     ]
