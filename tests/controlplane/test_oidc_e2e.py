@@ -120,7 +120,7 @@ def idp(instances: tuple[Instance, Instance]) -> Iterator[tuple[Instance, Instan
         tables = [r[0] for r in instance.sql(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
         instance.sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-        instance.configure(oidc_providers=())
+        instance.configure(oidc_providers=(), signup="open")
 
 
 def _csrf(browser: httpx.Client, instance: Instance) -> dict[str, str]:
@@ -234,6 +234,39 @@ def test_signed_in_user_on_b_links_their_a_identity(idp: tuple[Instance, Instanc
         rows = b.sql("SELECT u.username FROM identities i JOIN users u ON u.id = i.user_id")
         assert [r[0] for r in rows] == ["carol"]
         assert browser.get(f"{b.url}/api/user").json()["username"] == "carol"
+
+
+def test_same_email_on_b_is_never_taken_over(idp: tuple[Instance, Instance]) -> None:
+    """B already has an 'alice' with A-alice's address: A's alice gets a new user, not B-alice's account."""
+    a, b = idp
+    with httpx.Client(timeout=30) as browser, httpx.Client(timeout=30) as b_alice:
+        _signup(b_alice, b, "alice")
+        _setup_provider(a, b, browser)
+        assert browser.get(_to_callback(browser, a, b)).status_code == 302
+        me = browser.get(f"{b.url}/api/user").json()
+        assert me["username"] == "alice-2"
+        rows = b.sql("SELECT username, email FROM users ORDER BY id")
+        assert [(r[0], r[1]) for r in rows] == [("alice", "alice@example.com"), ("alice-2", None)]
+
+
+def test_denied_consent_and_closed_signup_are_refused(idp: tuple[Instance, Instance]) -> None:
+    a, b = idp
+    with httpx.Client(timeout=30) as browser:
+        _setup_provider(a, b, browser)
+        start = browser.get(f"{b.url}/api/auth/oidc/{PROVIDER}/login")
+        consent = browser.get(start.headers["location"])
+        fields = {k: v.replace("&amp;", "&") for k, v in
+                  re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', consent.text)}
+        denied = browser.post(f"{a.url}/oauth/authorize", data={**fields, "decision": "deny"}).headers["location"]
+        refused = browser.get(denied)
+        assert refused.status_code == 401 and "access_denied" in refused.json()["error"]["message"]
+
+        with httpx.Client(timeout=30) as someone:
+            _signup(someone, b, "bob")  # B's first user; then sign-up closes
+        b.configure(signup="closed")
+        closed = browser.get(_to_callback(browser, a, b))
+        assert closed.status_code == 403 and closed.json()["error"]["code"] == "signup_closed"
+        assert b.sql("SELECT count(*) FROM identities")[0][0] == 0
 
 
 def test_unknown_provider_is_404(idp: tuple[Instance, Instance]) -> None:

@@ -39,6 +39,7 @@ from podium_cp.auth.sessions import SESSION_COOKIE, csrf_matches, csrf_token, lo
 from podium_cp.db.base import utcnow
 from podium_cp.errors import InvalidInput, NotFound
 from podium_cp.models import OAuthClient, OAuthToken, User, WebSession
+from podium_cp.policy import Action, Actor, UserRef, require
 from podium_cp.settings import Settings
 
 router = APIRouter(tags=["oauth"])
@@ -166,13 +167,19 @@ async def token(request: Request, db: DB, settings: SettingsDep) -> JSONResponse
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.api_route("/oauth/userinfo", methods=["GET", "POST"], summary="Claims about the token's user")
-async def userinfo_endpoint(request: Request, db: DB) -> JSONResponse:
+@router.get("/oauth/userinfo", summary="Claims about the token's user")
+async def userinfo_get(request: Request, db: DB) -> JSONResponse:
     """The user's claims for a Bearer access token (sub, preferred_username, name, email, email_verified)."""
     try:
         return JSONResponse(await userinfo(db, request.headers.get("authorization")), headers=NO_STORE)
     except OAuthError as exc:
         return _oauth_error(exc)
+
+
+@router.post("/oauth/userinfo", summary="Claims about the token's user (POST form)")
+async def userinfo_post(request: Request, db: DB) -> JSONResponse:
+    """The same as GET /oauth/userinfo (OpenID Connect Core 5.3.1 allows both)."""
+    return await userinfo_get(request, db)
 
 
 class ClientIn(BaseModel):
@@ -195,6 +202,11 @@ class ClientOut(BaseModel):
     client_secret: str | None = None
 
 
+def _own_account(actor: Actor) -> UserRef:
+    assert actor.user_id is not None  # SignedIn
+    return UserRef(id=actor.user_id, username=actor.username)
+
+
 def _client_out(client: OAuthClient, secret: str | None = None) -> ClientOut:
     return ClientOut(
         client_id=client.client_id, name=client.name, redirect_uris=list(client.redirect_uris),
@@ -206,10 +218,11 @@ def _client_out(client: OAuthClient, secret: str | None = None) -> ClientOut:
 @router.post("/api/oauth/clients", status_code=201, summary="Register an OAuth/OIDC client")
 async def create_client(body: ClientIn, request: Request, actor: SignedIn, db: DB, settings: SettingsDep) -> ClientOut:
     """Register an application that signs users in with this installation; `client_secret` is shown once."""
-    assert actor.user_id is not None
+    account = _own_account(actor)
+    require(actor, Action.USER_UPDATE, account)
     try:
         client, secret = await register_client(
-            db, actor.user_id, name=body.name, redirect_uris=body.redirect_uris, confidential=body.confidential,
+            db, account.id, name=body.name, redirect_uris=body.redirect_uris, confidential=body.confidential,
             allow_insecure=settings.oidc_allow_insecure,
         )
     except ValueError as exc:
@@ -222,6 +235,7 @@ async def create_client(body: ClientIn, request: Request, actor: SignedIn, db: D
 @router.get("/api/oauth/clients", summary="My OAuth clients")
 async def list_clients(actor: SignedIn, db: DB) -> dict[str, list[ClientOut]]:
     """The clients the signed-in user registered (no secrets)."""
+    require(actor, Action.USER_READ, _own_account(actor))
     rows = (
         await db.execute(select(OAuthClient).where(OAuthClient.owner_id == actor.user_id).order_by(OAuthClient.id))
     ).scalars().all()
@@ -230,7 +244,8 @@ async def list_clients(actor: SignedIn, db: DB) -> dict[str, list[ClientOut]]:
 
 @router.delete("/api/oauth/clients/{client_id}", status_code=204, summary="Delete one of my OAuth clients")
 async def delete_client(client_id: str, request: Request, actor: SignedIn, db: DB) -> Response:
-    """Delete a client the signed-in user owns (its tokens stop working: they name a client that is gone)."""
+    """Delete a client the signed-in user owns; the tokens issued to it are revoked."""
+    require(actor, Action.USER_UPDATE, _own_account(actor))
     result = await db.execute(
         delete(OAuthClient).where(OAuthClient.client_id == client_id, OAuthClient.owner_id == actor.user_id)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -27,7 +28,7 @@ from podium_cp.auth.oidc_client import (
 )
 from podium_cp.auth.sessions import SESSION_COOKIE, lookup_session, set_session_cookies, start_session
 from podium_cp.errors import Conflict, Forbidden, NotFound, Unauthenticated
-from podium_cp.policy import Actor
+from podium_cp.policy import Action, Actor, UserRef, require
 from podium_cp.settings import OidcProviderSettings, Settings
 
 logger = logging.getLogger("podium_cp.oidc")
@@ -84,7 +85,7 @@ async def oidc_callback(
         if not hmac.compare_digest(request.cookies.get(STATE_COOKIE, ""), state):
             raise OidcLoginError("This sign-in was started in another browser; start it again here")
         if error:
-            raise OidcLoginError(f"The provider did not sign you in ({error[:100]})")
+            raise OidcLoginError(f"The provider did not sign you in ({re.sub(r'[^A-Za-z0-9_.-]', '', error)[:60]})")
         if not code:
             raise OidcLoginError("The provider sent no authorization code")
         account = await fetch_account(settings, chosen, login, code)
@@ -131,6 +132,8 @@ async def link_identity(
 ) -> Response:
     """Returns `{"url": ...}`: open it in this browser to sign in at the provider; the identity is then linked."""
     chosen = _provider(settings, provider)
+    assert actor.user_id is not None  # SignedIn
+    require(actor, Action.USER_UPDATE, UserRef(id=actor.user_id, username=actor.username))
     if actor.via != "session":
         raise Forbidden("Link accounts from the browser (a session), not with an API token", code="session_required")
     try:
