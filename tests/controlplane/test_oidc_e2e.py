@@ -218,6 +218,17 @@ def test_callback_in_another_browser_and_an_unknown_state_are_refused(idp: tuple
         assert b.sql("SELECT count(*) FROM users")[0][0] == 0
 
 
+def test_a_login_older_than_ten_minutes_is_refused(idp: tuple[Instance, Instance]) -> None:
+    a, b = idp
+    with httpx.Client(timeout=30) as browser:
+        _setup_provider(a, b, browser)
+        callback = _to_callback(browser, a, b)
+        b.sql("UPDATE login_states SET expires_at = now() - interval '1 second'")
+        late = browser.get(callback)
+        assert late.status_code == 401 and "too long" in late.json()["error"]["message"]
+        assert b.sql("SELECT count(*) FROM users")[0][0] == 0
+
+
 def test_signed_in_user_on_b_links_their_a_identity(idp: tuple[Instance, Instance]) -> None:
     a, b = idp
     with httpx.Client(timeout=30) as browser:

@@ -285,7 +285,10 @@ def test_clients_are_listed_and_deleted_by_their_owner_only(api: TestClient, pg_
     assert api.delete(f"/api/oauth/clients/{client['client_id']}").status_code == 404
     api.cookies.set(SESSION_COOKIE, alice[0])
     api.headers[CSRF_HEADER] = alice[1]
+    back = authorize(api, client["client_id"], None)
+    access = exchange(api, client, back["code"][0], None).json()["access_token"]
     assert api.delete(f"/api/oauth/clients/{client['client_id']}").status_code == 204
+    assert api.get("/oauth/userinfo", headers={"Authorization": f"Bearer {access}"}).status_code == 401
     assert api.get("/api/oauth/clients").json()["items"] == []
     api.cookies.clear()
     assert api.get("/api/oauth/clients").status_code == 401

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from joserfc.jwk import RSAKey
 from sqlalchemy import select
@@ -111,8 +112,6 @@ async def public_jwks(db: AsyncSession, settings: Settings) -> dict[str, Any]:
 
 
 def _validate_redirect_uris(uris: list[str], allow_insecure: bool) -> list[str]:
-    from urllib.parse import urlsplit
-
     if not uris:
         raise ValueError("redirect_uris needs at least one URI")
     for uri in uris:
@@ -230,7 +229,7 @@ async def validate_authorization_request(db: AsyncSession, params: dict[str, str
     )
 
 
-async def issue_code(db: AsyncSession, request: AuthorizationRequest, user_id: int, auth_time: Any) -> str:
+async def issue_code(db: AsyncSession, request: AuthorizationRequest, user_id: int, auth_time: datetime) -> str:
     """Store a new single-use code for the approved request; returns the code (only its sha256 is kept)."""
     code = new_secret(CODE_PREFIX)
     now = utcnow()
