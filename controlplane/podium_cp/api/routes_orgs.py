@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from podium_cp import audit
 from podium_cp.api.deps import DB, ActorDep, SignedIn
-from podium_cp.api.pagination import Page, PageDep, fetch_page
+from podium_cp.api.pagination import Page, PageDep, encode_cursor
+from podium_cp.api.responses import json_response
 from podium_cp.api.routes_users import ErrorBody, error_responses
+from podium_cp.db import raw
 from podium_cp.errors import Conflict, InvalidInput, NotFound
 from podium_cp.models import Membership, Org, Team, TeamMember, User
 from podium_cp.models.identity import NAME_PATTERN
@@ -101,7 +103,18 @@ async def find_org(db: AsyncSession, name: str) -> Org:
     return org
 
 
-def org_ref(org: Org) -> OrgRef:
+_ORG_BY_NAME = "SELECT id, name, display_name, description, created_at FROM orgs WHERE name = %(name)s"
+
+
+async def find_org_row(db: AsyncSession, name: str) -> Any:
+    """`find_org` for read-only endpoints: the org as a plain row (no ORM object), or 404 `org_not_found`."""
+    row = await raw.fetch_one(db, _ORG_BY_NAME, {"name": name})
+    if row is None:
+        raise NotFound(f"No org named {name!r}", code="org_not_found")
+    return row
+
+
+def org_ref(org: Any) -> OrgRef:
     """The policy's reference to `org`."""
     return OrgRef(id=org.id, name=org.name)
 
@@ -147,7 +160,7 @@ def _refuse_last_owner(owners: list[int], membership: Membership, org: Org, what
         )
 
 
-def _org_out(org: Org, actor: Actor) -> OrgOut:
+def _org_out(org: Any, actor: Actor) -> OrgOut:
     return OrgOut(
         name=org.name,
         display_name=org.display_name,
@@ -161,25 +174,36 @@ def _org_out(org: Org, actor: Actor) -> OrgOut:
 
 
 @router.get("/api/orgs", response_model=Page[OrgOut], summary="The orgs you belong to", responses=error_docs(401, 403))
-async def list_my_orgs(db: DB, actor: SignedIn, page: PageDep) -> Page[OrgOut]:
+async def list_my_orgs(db: DB, actor: SignedIn, page: PageDep) -> Response:
     """The orgs the caller is a member of, with the caller's role in each, newest membership first."""
     assert actor.user_id is not None
     require(actor, Action.USER_READ, UserRef(id=actor.user_id, username=actor.username))
-    stmt = (
-        select(Org, Membership.role, Membership.id)
-        .join(Membership, Membership.org_id == Org.id)
-        .where(Membership.user_id == actor.user_id)
+    rows = await raw.fetch_all(
+        db,
+        _MY_ORGS_PAGE,
+        {
+            "user": actor.user_id,
+            "only": actor.token_org_id,  # a token limited to one org sees only that one
+            "before": page.after_id,
+            "limit": page.limit + 1,
+        },
     )
-    if actor.token_org_id is not None:  # a token limited to one org sees only that one
-        stmt = stmt.where(Org.id == actor.token_org_id)
-    rows, cursor = await fetch_page(db, stmt, Membership.id, page)
+    cursor = encode_cursor(rows[page.limit - 1].membership_id) if len(rows) > page.limit else None
     items = [
         OrgOut(
-            name=o.name, display_name=o.display_name, description=o.description, created_at=o.created_at, role=Role(r)
+            name=r.name, display_name=r.display_name, description=r.description, created_at=r.created_at, role=Role(r.role)
         )
-        for o, r, _ in rows
+        for r in rows[: page.limit]
     ]
-    return Page[OrgOut](items=items, next_cursor=cursor)
+    return json_response(Page[OrgOut](items=items, next_cursor=cursor))
+
+
+_MY_ORGS_PAGE = """SELECT o.name, o.display_name, o.description, o.created_at, m.role, m.id AS membership_id
+    FROM memberships m JOIN orgs o ON o.id = m.org_id
+    WHERE m.user_id = %(user)s
+      AND (%(only)s::bigint IS NULL OR o.id = %(only)s::bigint)
+      AND (%(before)s::bigint IS NULL OR m.id < %(before)s::bigint)
+    ORDER BY m.id DESC LIMIT %(limit)s"""
 
 
 @router.post(
@@ -219,11 +243,11 @@ async def create_org(body: OrgCreate, db: DB, actor: SignedIn, request: Request)
 
 
 @router.get("/api/orgs/{org}", response_model=OrgOut, summary="An org's public profile", responses=error_docs(404))
-async def get_org(org: OrgName, db: DB, actor: ActorDep) -> OrgOut:
+async def get_org(org: OrgName, db: DB, actor: ActorDep) -> Response:
     """An org's name, display name and description (public), plus the caller's role in it."""
-    found = await find_org(db, org)
+    found = await find_org_row(db, org)
     require(actor, Action.ORG_READ, org_ref(found))
-    return _org_out(found, actor)
+    return json_response(_org_out(found, actor))
 
 
 @router.patch(
@@ -279,18 +303,22 @@ async def delete_org(org: OrgName, db: DB, actor: SignedIn, request: Request) ->
     summary="An org's members",
     responses=error_docs(401, 403, 404),
 )
-async def list_members(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> Page[MemberOut]:
+async def list_members(org: OrgName, db: DB, actor: SignedIn, page: PageDep) -> Response:
     """The org's members with their roles, in the order they joined. Needs membership (any role)."""
-    found = await find_org(db, org)
+    found = await find_org_row(db, org)
     require(actor, Action.ORG_MEMBERS_READ, org_ref(found))
-    stmt = (
-        select(Membership.id, User.username, User.display_name, Membership.role, Membership.created_at)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.org_id == found.id)
-    )
-    rows, cursor = await fetch_page(db, stmt, Membership.id, page, newest_first=False)
-    items = [MemberOut(username=u, display_name=d, role=Role(r), joined=j) for _, u, d, r, j in rows]
-    return Page[MemberOut](items=items, next_cursor=cursor)
+    rows = await raw.fetch_all(db, _MEMBERS_PAGE, {"org": found.id, "after": page.after_id or 0, "limit": page.limit + 1})
+    cursor = encode_cursor(rows[page.limit - 1].id) if len(rows) > page.limit else None
+    items = [
+        MemberOut(username=r.username, display_name=r.display_name, role=Role(r.role), joined=r.created_at)
+        for r in rows[: page.limit]
+    ]
+    return json_response(Page[MemberOut](items=items, next_cursor=cursor))
+
+
+_MEMBERS_PAGE = """SELECT m.id, u.username, u.display_name, m.role, m.created_at
+    FROM memberships m JOIN users u ON u.id = m.user_id
+    WHERE m.org_id = %(org)s AND m.id > %(after)s ORDER BY m.id LIMIT %(limit)s"""
 
 
 @router.patch(

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podium_cp.auth.randomness import digest
@@ -15,6 +14,7 @@ from podium_cp.auth.sessions import TOUCH_EVERY as SESSION_TOUCH_EVERY
 from podium_cp.auth.tokens import TOKEN_PREFIX
 from podium_cp.auth.tokens import TOUCH_EVERY as TOKEN_TOUCH_EVERY
 from podium_cp.db.base import utcnow
+from podium_cp.db.raw import execute, fetch_one
 from podium_cp.policy import Actor
 from podium_cp.roles import Role, Scope
 from podium_cp.settings import Settings
@@ -28,16 +28,18 @@ _USER_FACTS = """
       WHERE tm.user_id = u.id) AS grants
 """
 
-_BY_TOKEN = text(
-    f"""SELECT k.id AS token_id, k.scopes, k.org_id AS token_org_id, k.expires_at, k.revoked_at, k.last_used_at,
-    {_USER_FACTS} FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = :hash"""
+_BY_TOKEN = (
+    """SELECT k.id AS token_id, k.scopes, k.org_id AS token_org_id, k.expires_at, k.revoked_at, k.last_used_at,"""
+    + _USER_FACTS
+    + """ FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = %(hash)s"""
 )
-_BY_SESSION = text(
-    f"""SELECT s.id AS session_id, s.expires_at, s.last_seen_at,
-    {_USER_FACTS} FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = :hash"""
+_BY_SESSION = (
+    """SELECT s.id AS session_id, s.expires_at, s.last_seen_at,"""
+    + _USER_FACTS
+    + """ FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = %(hash)s"""
 )
-_TOUCH_TOKEN = text("UPDATE api_tokens SET last_used_at = :now WHERE id = :id")
-_TOUCH_SESSION = text("UPDATE web_sessions SET last_seen_at = :now WHERE id = :id")
+_TOUCH_TOKEN = "UPDATE api_tokens SET last_used_at = %(now)s WHERE id = %(id)s"
+_TOUCH_SESSION = "UPDATE web_sessions SET last_seen_at = %(now)s WHERE id = %(id)s"
 
 
 def _actor(row: Any, **extra: Any) -> Actor:
@@ -63,13 +65,13 @@ async def actor_for_token(db: AsyncSession, secret: str, now: datetime | None = 
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = now or utcnow()
-    row = (await db.execute(_BY_TOKEN, {"hash": digest(secret)})).first()
+    row = await fetch_one(db, _BY_TOKEN, {"hash": digest(secret)})
     if row is None or row.revoked_at is not None or row.disabled_at is not None:
         return None
     if row.expires_at is not None and row.expires_at <= now:
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_EVERY:
-        await db.execute(_TOUCH_TOKEN, {"now": now, "id": row.token_id})
+        await execute(db, _TOUCH_TOKEN, {"now": now, "id": row.token_id})
     return _actor(
         row,
         via="token",
@@ -84,11 +86,11 @@ async def actor_for_session(
 ) -> Actor | None:
     """The Actor behind a session cookie, or None when it is unknown, expired, idle too long or its user disabled."""
     now = now or utcnow()
-    row = (await db.execute(_BY_SESSION, {"hash": digest(secret)})).first()
+    row = await fetch_one(db, _BY_SESSION, {"hash": digest(secret)})
     if row is None or row.disabled_at is not None or row.expires_at <= now:
         return None
     if row.last_seen_at + timedelta(days=settings.session_idle_days) <= now:
         return None
     if now - row.last_seen_at >= SESSION_TOUCH_EVERY:
-        await db.execute(_TOUCH_SESSION, {"now": now, "id": row.session_id})
+        await execute(db, _TOUCH_SESSION, {"now": now, "id": row.session_id})
     return _actor(row, via="session", session_id=int(row.session_id))

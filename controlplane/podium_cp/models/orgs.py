@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from podium_cp.db.base import Base, CreatedMixin, IdMixin
@@ -28,7 +28,12 @@ class Membership(IdMixin, CreatedMixin, Base):
     """A user's role in an org. Every org keeps at least one `owner`."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("org_id", "user_id"), CheckConstraint(ROLE_CHECK, name="role_known"))
+    __table_args__ = (
+        UniqueConstraint("org_id", "user_id"),
+        CheckConstraint(ROLE_CHECK, name="role_known"),
+        # Member lists page through an org's memberships in id order.
+        Index("ix_memberships_org_id_id", "org_id", "id"),
+    )
 
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
