@@ -43,6 +43,12 @@ def csrf_headers(api: TestClient) -> dict[str, str]:
     return {"X-CSRF-Token": token}
 
 
+def error_code(response: Any) -> str:
+    """The stable `code` of an API error response."""
+    code: str = response.json()["error"]["code"]
+    return code
+
+
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for an API token."""
     return {"Authorization": f"Bearer {token}"}

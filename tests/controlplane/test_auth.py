@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from fastapi.testclient import TestClient
 from helpers import (
@@ -12,6 +11,7 @@ from helpers import (
     audit_actions,
     bearer,
     csrf_headers,
+    error_code,
     login,
     new_token,
     other_client,
@@ -22,12 +22,6 @@ from helpers import (
 from podium_cp.api import create_app
 from podium_cp.auth.randomness import digest
 from podium_cp.settings import OidcProviderSettings, Settings
-
-
-def error_code(response: Any) -> str:
-    code: str = response.json()["error"]["code"]
-    return code
-
 
 # --- sign-up -------------------------------------------------------------------------------------------
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.testclient import TestClient
 from helpers import (
     DEFAULT_PASSWORD,
@@ -11,18 +9,13 @@ from helpers import (
     audit_actions,
     bearer,
     csrf_headers,
+    error_code,
     login,
     new_token,
     other_client,
     signup,
     sql,
 )
-
-
-def error_code(response: Any) -> str:
-    code: str = response.json()["error"]["code"]
-    return code
-
 
 # --- the account ------------------------------------------------------------------------------------------
 
