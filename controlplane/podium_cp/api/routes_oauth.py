@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from podium_cp import audit
 from podium_cp.api.deps import DB, SettingsDep, SignedIn
+from podium_cp.api.pagination import Page, PageDep, fetch_page
 from podium_cp.auth.oidc_provider import (
     AuthorizationRequest,
     OAuthError,
@@ -232,14 +233,13 @@ async def create_client(body: ClientIn, request: Request, actor: SignedIn, db: D
     return _client_out(client, secret)
 
 
-@router.get("/api/oauth/clients", summary="My OAuth clients")
-async def list_clients(actor: SignedIn, db: DB) -> dict[str, list[ClientOut]]:
-    """The clients the signed-in user registered (no secrets)."""
+@router.get("/api/oauth/clients", summary="My OAuth clients", response_model=Page[ClientOut])
+async def list_clients(actor: SignedIn, db: DB, page: PageDep) -> Page[ClientOut]:
+    """The clients the signed-in user registered (no secrets), oldest first."""
     require(actor, Action.USER_READ, _own_account(actor))
-    rows = (
-        await db.execute(select(OAuthClient).where(OAuthClient.owner_id == actor.user_id).order_by(OAuthClient.id))
-    ).scalars().all()
-    return {"items": [_client_out(c) for c in rows]}
+    stmt = select(OAuthClient).where(OAuthClient.owner_id == actor.user_id)
+    rows, cursor = await fetch_page(db, stmt, OAuthClient.id, page, newest_first=False)
+    return Page[ClientOut](items=[_client_out(row[0]) for row in rows], next_cursor=cursor)
 
 
 @router.delete("/api/oauth/clients/{client_id}", status_code=204, summary="Delete one of my OAuth clients")

@@ -285,15 +285,18 @@ async def remove_team_member(
 
 @router.get(
     "/api/orgs/{org}/teams/{team}/grants",
-    response_model=list[GrantOut],
+    response_model=Page[GrantOut],
     summary="A team's grants",
     responses=error_docs(401, 403, 404),
 )
-async def list_grants(org: OrgName, team: TeamName, db: DB, actor: SignedIn) -> list[GrantOut]:
-    """The team's roles on the org's Spaces (`*`: every Space). Needs membership of the org."""
+async def list_grants(org: OrgName, team: TeamName, db: DB, actor: SignedIn, page: PageDep) -> Page[GrantOut]:
+    """The team's roles on the org's Spaces (`*`: every Space), in the order they were granted. Needs
+    membership of the org."""
     _, found, ref = await _find_team(db, actor, org, team)
     require(actor, Action.TEAM_READ, ref)
-    return await _grants(db, found)
+    stmt = select(TeamGrant.id, TeamGrant.space_name, TeamGrant.role).where(TeamGrant.team_id == found.id)
+    rows, cursor = await fetch_page(db, stmt, TeamGrant.id, page, newest_first=False)
+    return Page[GrantOut](items=[GrantOut(space=s, role=Role(r)) for _, s, r in rows], next_cursor=cursor)
 
 
 def _check_space(space: str) -> None:
