@@ -1,4 +1,5 @@
-"""The `podium` command line: `podium run app.py`, `podium login`, `podium logout`, `podium whoami`, `podium version`.
+"""The `podium` command line: `podium run app.py`, `podium login`, `podium logout`, `podium whoami`,
+`podium spaces check`, `podium version`.
 
 Start-up must stay fast, so this module imports only the standard library at module level; a command
 imports what it needs when it runs. To add a command, write `_add_NAME(subparsers)` that registers its
@@ -178,6 +179,80 @@ def _add_whoami(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     parser.set_defaults(handler=_whoami)
 
 
+# --- podium spaces check --------------------------------------------------------------------------
+
+
+def _spaces_check(args: argparse.Namespace) -> int:
+    """Validate a Space folder: its README.md metadata and what a push would upload."""
+    from podium import spaces
+    from podium.spaces.bundle import size_text
+
+    folder = args.dir
+    if not os.path.isdir(folder):
+        print(f"podium spaces check: {folder} is not a folder", file=sys.stderr)
+        return 2
+    try:
+        metadata = spaces.load_metadata(folder)
+    except spaces.MetadataError as exc:
+        print(f"podium spaces check: {spaces.CONFIG_ERROR}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Space folder: {os.path.abspath(folder)}")
+    print("metadata (README.md):")
+    for name in ("title", "emoji", "sdk", "sdk_version", "app_file", "app_port", "python_version",
+                 "suggested_hardware", "sleep_time", "pinned", "license", "short_description"):
+        value = getattr(metadata, name)
+        if value is not None:
+            print(f"  {name}: {value}")
+    for key, value in metadata.extra.items():
+        print(f"  {key}: {value} (not used by Podium)")
+    for warning in metadata.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        manifest = spaces.build_manifest(folder)
+    except spaces.BundleError as exc:
+        print(f"podium spaces check: {exc}", file=sys.stderr)
+        return 1
+    print(f"bundle: {len(manifest.files)} files, {size_text(manifest.total_size)}, revision {manifest.digest[:16]}")
+    if args.verbose:
+        for entry in manifest.files:
+            print(f"  {entry.mode:o} {entry.size:>12,} {entry.path}")
+    if manifest.ignored and args.verbose:
+        print(f"ignored: {len(manifest.ignored)}")
+        for ignored in manifest.ignored:
+            print(f"  {ignored.path}{'/' if ignored.is_dir else ''}  ({ignored.reason})")
+    elif manifest.ignored:
+        print(f"ignored: {len(manifest.ignored)} files and folders (--verbose lists them and why)")
+    found = spaces.problems(folder, manifest.paths)
+    if found:
+        for problem in found:
+            print(f"podium spaces check: {problem}", file=sys.stderr)
+        return 1
+    print("OK: the folder is a valid Space")
+    return 0
+
+
+def _add_spaces(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "spaces", help="work with Spaces (check a Space folder)", description="Work with Podium Spaces."
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    check = commands.add_parser(
+        "check",
+        help="validate a Space folder before pushing it",
+        description="Read README.md's front matter, bundle the folder as `podium push` would (respecting "
+        ".gitignore and .podiumignore) and report problems: exits 1 with NO_APP_FILE or CONFIG_ERROR.",
+    )
+    check.add_argument("dir", nargs="?", default=".", help="the Space folder (default: the current folder)")
+    check.add_argument("-v", "--verbose", action="store_true", help="list every file and every ignored path")
+    check.set_defaults(handler=_spaces_check)
+
+    def _spaces_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(handler=_spaces_help)
+
+
 # --- podium version ------------------------------------------------------------------------------
 
 
@@ -196,6 +271,7 @@ _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_login,
     _add_logout,
     _add_whoami,
+    _add_spaces,
     _add_version,
 )
 
