@@ -66,7 +66,8 @@ def pg_url(pg_cluster: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tests that use the database start from empty tables (identities restart too)."""
+    """Tests that use the database start from empty tables (identities restart too); the reference data the
+    migrations seed (hardware flavors) stays."""
     yield
     if "pg_url" not in request.fixturenames:
         return
@@ -77,7 +78,8 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
             tables = [
                 row[0]
                 for row in conn.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    " AND tablename NOT IN ('alembic_version', 'flavors')")
                 )
             ]
             if tables:

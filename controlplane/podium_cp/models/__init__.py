@@ -5,10 +5,32 @@ from podium_cp.models.identity import ApiToken, Identity, LoginState, User, WebS
 from podium_cp.models.oauth import OAuthClient, OAuthCode, OAuthToken, SigningKey
 from podium_cp.models.orgs import Invitation, Membership, Org, Team, TeamGrant, TeamMember
 from podium_cp.models.secrets import Secret
+from podium_cp.models.spaces import (
+    Build,
+    BuildLogLine,
+    Flavor,
+    OrgQuota,
+    Space,
+    SpaceRevision,
+    SpaceRuntime,
+    SpaceSecret,
+    SpaceStageEvent,
+    SpaceVariable,
+)
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "Build",
+    "BuildLogLine",
+    "Flavor",
+    "OrgQuota",
+    "Space",
+    "SpaceRevision",
+    "SpaceRuntime",
+    "SpaceSecret",
+    "SpaceStageEvent",
+    "SpaceVariable",
     "Identity",
     "Invitation",
     "LoginState",
