@@ -266,12 +266,72 @@ def _add_version(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.set_defaults(handler=_print_version)
 
 
+# --- podium push ----------------------------------------------------------------------------------
+
+
+def _push(args: argparse.Namespace) -> int:
+    """Push a Space folder to the server `podium login` stored, then follow its build and start."""
+    from pathlib import Path
+
+    from podium import platform_auth
+    from podium.spaces.bundle import BundleError
+    from podium.spaces.metadata import MetadataError
+    from podium.spaces.push import PushError, PushOptions, SpacesClient, parse_space_id, push
+
+    try:
+        owner, name = parse_space_id(args.space)
+        server = platform_auth.resolve_server(args.server)
+        token = platform_auth.stored_token(server)
+        if token is None:
+            print(f"podium push: not signed in to {server}; run `podium login --server {server}` first", file=sys.stderr)
+            return 1
+        visibility = "private" if args.private else "org" if args.org else None
+        options = PushOptions(
+            folder=Path(args.dir), owner=owner, name=name, hardware=args.hardware, visibility=visibility,
+            message=args.message or "", follow=not args.no_follow, timeout_s=args.timeout,
+        )
+        client = SpacesClient(server, token)
+        try:
+            result = push(client, options)
+        finally:
+            client.close()
+    except (PushError, platform_auth.PlatformAuthError, MetadataError, BundleError) as exc:
+        print(f"podium push: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("podium push: interrupted (what was uploaded stays on the server)", file=sys.stderr)
+        return 130
+    where = f" at {result.url}" if result.url else ""
+    print(f"{owner}/{name}: revision {result.revision}, stage {result.stage or 'unknown'}{where}")
+    return 0
+
+
+def _add_push(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "push",
+        help="push a Space folder to the server and follow its build",
+        description="Upload a Space folder (only what the server lacks), create a revision, follow the build.",
+    )
+    parser.add_argument("dir", nargs="?", default=".", help="the Space's folder (default: the current one)")
+    parser.add_argument("--space", required=True, help="OWNER/NAME of the Space (created when missing)")
+    parser.add_argument("--hardware", help="hardware flavor, e.g. cpu-basic or t4-small")
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--private", action="store_true", help="only org admins and granted teams see it")
+    who.add_argument("--org", action="store_true", help="every member of the owning org sees it")
+    parser.add_argument("--message", "-m", help="a note stored with the revision")
+    parser.add_argument("--no-follow", action="store_true", help="return once the revision is created")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the Space to run")
+    parser.add_argument("--server", help="the Podium server (default: the one `podium login` stored)")
+    parser.set_defaults(handler=_push)
+
+
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     _add_run,
     _add_login,
     _add_logout,
     _add_whoami,
     _add_spaces,
+    _add_push,
     _add_version,
 )
 
