@@ -1,0 +1,69 @@
+"""The router's own small HTML pages: no such Space (404), sign in (401), and a Space's status (503)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from starlette.types import Send
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}}
+h1{{font-size:1.4rem}}code{{background:#f3f3f3;padding:0 .2em}}a{{color:#0b5fff}}</style></head>
+<body><h1>{title}</h1>{body}</body></html>
+"""
+
+
+def render(title: str, body_html: str) -> bytes:
+    """A complete page; `title` is escaped here, `body_html` must already be safe HTML."""
+    return _PAGE.format(title=escape(title), body=body_html).encode()
+
+
+def not_found(host: str) -> bytes:
+    """No Space answers at `host` (or the visitor may not know it exists: same page on purpose)."""
+    return render(
+        "Space not found",
+        f"<p>There is no Space at <code>{escape(host)}</code>, or you do not have access to it.</p>"
+        "<p>Spaces live at <code>NAME--OWNER.spaces.DOMAIN</code>; check the name and the owner.</p>",
+    )
+
+
+def sign_in(full_name: str, sign_in_url: str) -> bytes:
+    """The Space is private or org-only and the visitor is not signed in."""
+    return render(
+        "Sign in to open this Space",
+        f"<p>The Space <code>{escape(full_name)}</code> is not public.</p>"
+        f'<p><a href="{escape(sign_in_url, quote=True)}">Sign in</a> with an account that may see it, then reload '
+        "this page. Programs can send <code>Authorization: Bearer pdm_...</code> with an API token instead.</p>",
+    )
+
+
+def status(full_name: str, stage: str, message: str) -> bytes:
+    """The Space cannot serve now: its stage and message, and what to do."""
+    hints = {
+        "BUILD_ERROR": "The last build failed; push a fix (the build log says why).",
+        "RUNTIME_ERROR": "The app stopped with an error; see the Space's logs, then push a fix or restart it.",
+        "NO_APP_FILE": "The Space has no app file yet; push one (app.py, or the file named in README.md).",
+        "CONFIG_ERROR": "The README.md front matter is invalid; fix it and push again.",
+        "PAUSED": "An admin of the Space paused it; resuming it starts it again.",
+    }
+    hint = hints.get(stage, "The Space is starting; reload this page in a few seconds.")
+    detail = f"<p>{escape(message)}</p>" if message else ""
+    return render(
+        f"{full_name}: {stage.replace('_', ' ').lower()}",
+        f"<p>The Space <code>{escape(full_name)}</code> is in stage <code>{escape(stage)}</code>.</p>"
+        f"{detail}<p>{escape(hint)}</p>",
+    )
+
+
+async def send_page(send: Send, status_code: int, page: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer an HTTP request with one of these pages (never cached: the Space's state changes)."""
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(page)).encode()),
+        (b"cache-control", b"no-store"),
+        *(extra or []),
+    ]
+    await send({"type": "http.response.start", "status": status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": page})

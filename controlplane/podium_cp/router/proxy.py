@@ -1,0 +1,319 @@
+"""The edge proxy as a plain ASGI app: `NAME--OWNER.spaces.DOMAIN` -> the Space's running replica.
+
+Per request: parse the Host (hosts.py), look the Space and its runtime up (one query, cached ~1 s per host;
+spaces.py), check access (public: anyone; org/private: a session cookie or an API token, then
+`policy.can(actor, SPACE_READ, ...)`: anonymous gets a 401 sign-in page, others who may not read it a 404),
+wake it if it sleeps (the request waits up to PODIUM_WAKE_TIMEOUT), then forward it with streaming bodies both
+ways (SSE unbuffered) or, for WebSockets, pump frames both ways (websocket.py).
+
+The session cookie and the Spaces domain: the API sets `podium_session` host-only on its own host, so a browser
+sends it to `*.spaces.DOMAIN` only when the API and the Spaces share a parent domain AND the cookie is set with
+`Domain=DOMAIN` (the API has no setting for that yet). Until then a browser reaches org/private Spaces only if it
+is given the cookie for the Spaces' domain; programs use `Authorization: Bearer pdm_...`. A parent-domain cookie
+is sent to every Space, which is why headers.py strips Podium's cookies before a request reaches a Space's code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from starlette.requests import cookie_parser
+from starlette.types import Message, Receive, Scope, Send
+
+from podium_cp.auth.actors import actor_for_session, actor_for_token
+from podium_cp.auth.sessions import SESSION_COOKIE
+from podium_cp.db.engine import Database
+from podium_cp.policy import Action, Actor, can
+from podium_cp.roles import Visibility
+from podium_cp.router import headers as rewrite
+from podium_cp.router import pages
+from podium_cp.router.config import RouterConfig
+from podium_cp.router.hosts import HostParser, SpaceHost
+from podium_cp.router.spaces import SpaceDirectory, SpaceTarget
+from podium_cp.router.websocket import proxy_websocket, refuse_websocket
+from podium_cp.settings import Settings
+
+# No read/write timeout: SSE streams and long model calls may stay quiet for minutes.
+_TIMEOUTS = {"connect": 10.0, "read": None, "write": None, "pool": 30.0}
+
+
+class Refusal(Exception):
+    """The request ends with one of the router's pages instead of reaching the Space."""
+
+    def __init__(self, status: int, page: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.page = page
+        self.headers = headers or []
+
+
+class VisitorGone(Exception):
+    """The visitor disconnected before the request was forwarded: nobody is left to answer."""
+
+
+class SpacesRouter:
+    """The ASGI app. `database` defaults to one built from `settings` (closed at shutdown)."""
+
+    def __init__(self, settings: Settings, config: RouterConfig, database: Database | None = None) -> None:
+        self.settings = settings
+        self.config = config
+        self._owns_database = database is None
+        self.database = database or Database(settings.database_url)
+        self.hosts = HostParser(config.spaces_domain)
+        self.directory = SpaceDirectory(self.database, ttl_s=config.cache_ttl_s)
+        # One shared pool of keep-alive connections to the replicas. The transport, not an httpx.Client: a
+        # client would keep a cookie jar across visitors and add its own default headers.
+        self.transport = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=512, keepalive_expiry=30.0),
+            retries=0,
+        )
+        self._wakers: dict[int, asyncio.Task[SpaceTarget | None]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def close(self) -> None:
+        """Close the upstream pool, wait for activity writes, and close the database if this app made it."""
+        for task in self._wakers.values():
+            task.cancel()
+        await self.transport.aclose()
+        await self.directory.close()
+        if self._owns_database:
+            await self.database.dispose()
+
+    # -- deciding where a request goes -------------------------------------------------------------------
+
+    async def resolve(self, scope: Scope) -> SpaceTarget:
+        """The Space that serves this request, running; raises Refusal with the page to answer otherwise."""
+        host_header = _header(scope, b"host").decode("latin-1")
+        space_host = self.hosts.parse(host_header)
+        if space_host is None:
+            raise Refusal(404, pages.not_found(host_header))
+        target = await self.directory.lookup(space_host)
+        if target is None:
+            raise Refusal(404, pages.not_found(host_header))
+        if target.visibility is not Visibility.PUBLIC:
+            actor = await self._actor(scope)
+            if actor is None:
+                raise Refusal(401, pages.sign_in(target.full_name, self._sign_in_url(scope, host_header)))
+            if not can(actor, Action.SPACE_READ, target.ref):
+                raise Refusal(404, pages.not_found(host_header))
+        if not target.serving:
+            if target.failed:
+                raise Refusal(503, pages.status(target.full_name, target.stage, target.stage_message))
+            woken = await self._wait_until_serving(space_host, target)
+            if woken is None:
+                raise Refusal(404, pages.not_found(host_header))
+            if not woken.serving:
+                retry = [] if woken.failed else [(b"retry-after", b"5")]
+                raise Refusal(503, pages.status(woken.full_name, woken.stage, woken.stage_message), retry)
+            target = woken
+        self.directory.record_activity(target.id)
+        return target
+
+    async def _actor(self, scope: Scope) -> Actor | None:
+        """Who asks: an API token (Authorization: Bearer) or the session cookie; None when neither is valid."""
+        authorization = _header(scope, b"authorization").decode("latin-1")
+        scheme, _, secret = authorization.partition(" ")
+        cookie = cookie_parser(_header(scope, b"cookie").decode("latin-1")).get(SESSION_COOKIE, "")
+        if not (scheme.lower() == "bearer" and secret.strip()) and not cookie:
+            return None
+        async with self.database.read_session() as db:
+            if scheme.lower() == "bearer" and secret.strip():
+                actor = await actor_for_token(db, secret.strip())
+                if actor is not None:
+                    return actor
+            if cookie:
+                return await actor_for_session(db, cookie, self.settings)
+        return None
+
+    def _sign_in_url(self, scope: Scope, host: str) -> str:
+        query = scope.get("query_string", b"").decode("latin-1")
+        scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
+        back = f"{scheme}://{host}{scope.get('path', '/')}" + (f"?{query}" if query else "")
+        return f"{self.settings.public_url}/login?next={quote(back, safe='')}"
+
+    async def _wait_until_serving(self, host: SpaceHost, target: SpaceTarget) -> SpaceTarget | None:
+        """Wake the Space once for every request waiting on it; each waiter may give up on its own."""
+        task = self._wakers.get(target.id)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._wake_and_wait(host, target))
+            self._wakers[target.id] = task
+            task.add_done_callback(lambda _: self._wakers.pop(target.id, None))
+        return await asyncio.shield(task)
+
+    async def _wake_and_wait(self, host: SpaceHost, target: SpaceTarget) -> SpaceTarget | None:
+        await self.directory.wake(target)
+        deadline = time.monotonic() + self.config.wake_timeout_s
+        current: SpaceTarget | None = target
+        while True:
+            current = await self.directory.lookup(host, fresh=True)
+            if current is None or current.failed:
+                return current
+            if current.serving and current.url is not None and await self._answers(current.url):
+                return current
+            if time.monotonic() + self.config.wake_poll_s > deadline:
+                return current
+            await asyncio.sleep(self.config.wake_poll_s)
+
+    async def _answers(self, url: str) -> bool:
+        """Whether the replica answers HTTP at all (any status): a listening port alone is not enough."""
+        request = httpx.Request("GET", url + "/", extensions={"timeout": {"connect": 1.0, "read": 2.0,
+                                                                          "write": 2.0, "pool": 2.0}})
+        try:
+            response = await self.transport.handle_async_request(request)
+            await response.aclose()
+            return True
+        except httpx.HTTPError:
+            return False
+
+    # -- HTTP ---------------------------------------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            target = await self.resolve(scope)
+        except Refusal as refusal:
+            await pages.send_page(send, refusal.status, refusal.page, refusal.headers)
+            return
+        assert target.url is not None
+        await self._forward(scope, receive, send, target.url)
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, base_url: str) -> None:
+        """Send the request to the replica and stream its answer back, chunk by chunk as it arrives."""
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        client = scope.get("client")
+        upstream_headers = rewrite.to_upstream(
+            raw_headers, client_ip=client[0] if client else None, scheme=scope.get("scheme", "http"),
+            host=_header(scope, b"host"),
+        )
+        has_body = any(
+            (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding"
+            for name, value in raw_headers
+        )
+        body_read = asyncio.Event()
+        if not has_body:
+            body_read.set()
+
+        async def request_body() -> Any:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise VisitorGone("the visitor went away while sending the body")
+                if message.get("body"):
+                    yield message["body"]
+                if not message.get("more_body", False):
+                    break
+            body_read.set()
+
+        if has_body and not any(name == b"content-length" for name, _ in upstream_headers):
+            upstream_headers.append((b"transfer-encoding", b"chunked"))
+        path = scope.get("raw_path") or quote(scope["path"]).encode()
+        query = scope.get("query_string", b"")
+        url = base_url + path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        request = httpx.Request(
+            scope["method"], url, headers=upstream_headers,
+            stream=_BodyStream(request_body()) if has_body else None, extensions={"timeout": _TIMEOUTS},
+        )
+        try:
+            response = await self.transport.handle_async_request(request)
+        except VisitorGone:
+            return
+        except httpx.HTTPError:
+            await pages.send_page(send, 502, pages.render(
+                "The Space did not answer",
+                "<p>Its app is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>",
+            ), [(b"retry-after", b"2")])
+            return
+        try:
+            response_headers = rewrite.to_client(response.headers.raw)
+            await send({"type": "http.response.start", "status": response.status_code, "headers": response_headers})
+            stream = response.stream
+            assert isinstance(stream, httpx.AsyncByteStream)
+            if any(name == b"content-length" for name, _ in response_headers):
+                # A bounded body ends on its own; no need to watch for the visitor leaving.
+                await _pump(stream, send)
+            else:
+                await _pump_until_disconnect(stream, send, receive, body_read)
+        finally:
+            await response.aclose()
+
+    # -- WebSockets ---------------------------------------------------------------------------------------
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        try:
+            target = await self.resolve(scope)
+        except Refusal as refusal:
+            await refuse_websocket(scope, send, refusal.status, refusal.page)
+            return
+        assert target.url is not None
+        await proxy_websocket(scope, receive, send, target.url)
+
+
+class _BodyStream(httpx.AsyncByteStream):
+    """The visitor's request body, handed to the replica as it arrives (never held whole)."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> Any:
+        async for chunk in self._chunks:
+            yield chunk
+
+
+async def _pump(stream: httpx.AsyncByteStream, send: Send) -> None:
+    async for chunk in stream:
+        if chunk:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _pump_until_disconnect(
+    stream: httpx.AsyncByteStream, send: Send, receive: Receive, body_read: asyncio.Event
+) -> None:
+    """Stream an unbounded body (SSE, chunked) until it ends or the visitor disconnects, whichever is first."""
+
+    async def visitor_left() -> None:
+        await body_read.wait()  # only one reader of `receive` at a time
+        message: Message = await receive()
+        while message["type"] != "http.disconnect":
+            message = await receive()
+
+    pump = asyncio.ensure_future(_pump(stream, send))
+    watch = asyncio.ensure_future(visitor_left())
+    try:
+        await asyncio.wait({pump, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (pump, watch):
+            task.cancel()
+        await asyncio.gather(pump, watch, return_exceptions=True)
+    if pump.done() and not pump.cancelled() and pump.exception() is not None:
+        raise pump.exception()  # type: ignore[misc]
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return b""
