@@ -15,11 +15,14 @@ from podium_cp import __version__
 from podium_cp.api import (
     routes_audit,
     routes_auth,
+    routes_hardware,
     routes_invitations,
     routes_oauth,
     routes_oidc_login,
     routes_orgs,
+    routes_revisions,
     routes_secrets,
+    routes_spaces,
     routes_teams,
     routes_tokens,
     routes_users,
@@ -117,6 +120,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         routes_secrets,
         routes_audit,
         routes_oauth,
+        routes_spaces,
+        routes_hardware,
+        routes_revisions,
     ):
         app.include_router(module.router)
     return app
