@@ -1,0 +1,139 @@
+"""The Docker Engine API backend of the runtime (Podman's Docker-compatible socket here), with the `docker` SDK."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from typing import Any
+
+import docker  # type: ignore[import-untyped]
+from docker.errors import APIError, DockerException, NotFound  # type: ignore[import-untyped]
+from docker.types import DeviceRequest  # type: ignore[import-untyped]
+
+from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, RuntimeHandle, RuntimeStatus
+
+CONTAINER_PREFIX = "podium-space-"
+LABEL_SPACE_ID = "org.podium.space-id"
+LABEL_SPACE = "org.podium.space"
+
+
+def container_name(space_id: int) -> str:
+    """The container name of a Space's replica: one replica per Space on a node."""
+    return f"{CONTAINER_PREFIX}{space_id}"
+
+
+def gpu_device_requests(gpu_count: int, device_ids: tuple[str, ...] = ()) -> list[DeviceRequest]:
+    """The NVIDIA device requests for a replica: the given devices, else any `gpu_count` GPUs, else none."""
+    if device_ids:
+        return [DeviceRequest(driver="nvidia", device_ids=list(device_ids), capabilities=[["gpu"]])]
+    if gpu_count > 0:
+        return [DeviceRequest(driver="nvidia", count=gpu_count, capabilities=[["gpu"]])]
+    return []
+
+
+class DockerRuntime:
+    """Runs each Space as container `podium-space-<id>` with its flavor's CPU, memory and GPUs.
+
+    The app's port is published on `host` (127.0.0.1) at a port the engine picks; the handle's URL points there.
+    No restart policy: the reconciler restarts replicas with back-off.
+    """
+
+    def __init__(self, docker_client: docker.DockerClient, *, host: str = "127.0.0.1", health_timeout: float = 2.0):
+        self._client = docker_client
+        self._host = host
+        self._health_timeout = health_timeout
+
+    def start(self, spec: ContainerSpec) -> RuntimeHandle:
+        """Starts the Space's replica, replacing an old container of the same name."""
+        name = container_name(spec.space_id)
+        self._remove_by_name(name)
+        labels = {**spec.labels, LABEL_SPACE_ID: str(spec.space_id), LABEL_SPACE: spec.name}
+        try:
+            container = self._client.containers.run(
+                spec.image,
+                name=name,
+                detach=True,
+                environment=dict(spec.env),
+                labels=labels,
+                nano_cpus=int(spec.cpu * 1_000_000_000),
+                mem_limit=f"{spec.memory_mb}m",
+                device_requests=gpu_device_requests(spec.gpu_count, spec.gpu_device_ids) or None,
+                ports={f"{spec.port}/tcp": (self._host, None)},
+                restart_policy={"Name": "no"},
+            )
+            container.reload()
+        except (APIError, DockerException) as exc:
+            raise ContainerEngineError(f"could not start {name} from {spec.image}: {exc}") from exc
+        port = self._published_port(container.attrs, spec.port)
+        return RuntimeHandle(container_id=str(container.id), url=f"http://{self._host}:{port}")
+
+    def stop(self, handle: RuntimeHandle) -> None:
+        """Stops the replica (SIGTERM, then SIGKILL after 10 s); a missing one is not an error."""
+        try:
+            self._client.containers.get(handle.container_id).stop(timeout=10)
+        except NotFound:
+            return
+        except (APIError, DockerException) as exc:
+            raise ContainerEngineError(f"could not stop container {handle.container_id[:12]}: {exc}") from exc
+
+    def status(self, handle: RuntimeHandle) -> RuntimeStatus:
+        """`running` once the app answers HTTP, `starting` before that, `exited` with its code, or `missing`."""
+        try:
+            attrs: dict[str, Any] = self._client.api.inspect_container(handle.container_id)
+        except NotFound:
+            return RuntimeStatus(state="missing")
+        except (APIError, DockerException) as exc:
+            raise ContainerEngineError(f"could not inspect container {handle.container_id[:12]}: {exc}") from exc
+        state = attrs.get("State") or {}
+        if state.get("Running"):
+            if self._answers(handle.url):
+                return RuntimeStatus(state="running", health="healthy")
+            return RuntimeStatus(state="starting", health="unhealthy")
+        if state.get("Status") in ("created", "configured", "initialized"):
+            return RuntimeStatus(state="starting")
+        return RuntimeStatus(state="exited", exit_code=int(state.get("ExitCode") or 0), health="unhealthy")
+
+    def logs(self, handle: RuntimeHandle, tail: int = 200) -> list[str]:
+        """The replica's last `tail` lines of stdout and stderr; none for a missing replica."""
+        try:
+            raw: bytes = self._client.containers.get(handle.container_id).logs(stdout=True, stderr=True, tail=tail)
+        except NotFound:
+            return []
+        except (APIError, DockerException) as exc:
+            raise ContainerEngineError(f"could not read the logs of {handle.container_id[:12]}: {exc}") from exc
+        return raw.decode("utf-8", errors="replace").splitlines()
+
+    def remove(self, handle: RuntimeHandle) -> None:
+        """Removes the replica, stopping it first; a missing one is not an error."""
+        try:
+            self._client.containers.get(handle.container_id).remove(force=True)
+        except NotFound:
+            return
+        except (APIError, DockerException) as exc:
+            raise ContainerEngineError(f"could not remove container {handle.container_id[:12]}: {exc}") from exc
+
+    def _remove_by_name(self, name: str) -> None:
+        try:
+            self._client.containers.get(name).remove(force=True)
+        except NotFound:
+            return
+        except (APIError, DockerException) as exc:
+            raise ContainerEngineError(f"could not replace the old container {name}: {exc}") from exc
+
+    @staticmethod
+    def _published_port(attrs: dict[str, Any], port: int) -> int:
+        bindings = ((attrs.get("NetworkSettings") or {}).get("Ports") or {}).get(f"{port}/tcp") or []
+        for binding in bindings:
+            if binding.get("HostPort"):
+                return int(binding["HostPort"])
+        raise ContainerEngineError(f"the engine published no host port for container port {port}")
+
+    def _answers(self, url: str) -> bool:
+        # Any HTTP answer below 500 means the app is up (a 404 or a login redirect included).
+        try:
+            with urllib.request.urlopen(url, timeout=self._health_timeout) as response:  # noqa: S310 - our own http URL
+                return int(response.status) < 500
+        except urllib.error.HTTPError as exc:
+            return exc.code < 500
+        except (OSError, ValueError):
+            return False
