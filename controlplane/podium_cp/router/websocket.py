@@ -4,7 +4,7 @@ frames both ways, and pass close codes and reasons on in both directions."""
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
@@ -36,15 +36,15 @@ async def proxy_websocket(scope: Scope, receive: Receive, send: Send, base_url: 
     """Connect to the replica first (so a refusal there refuses the visitor), then pump until either side closes."""
     path = (scope.get("raw_path") or quote(scope["path"]).encode()).decode("latin-1")
     query = scope.get("query_string", b"").decode("latin-1")
-    url = "ws" + base_url.removeprefix("http") + path + (f"?{query}" if query else "")
     client = scope.get("client")
     host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+    replica = urlsplit(base_url)
+    # The URI carries the visitor's Host (the app sees the public name); the socket goes to the replica.
+    url = f"ws://{host.decode('latin-1') or replica.netloc}{path}" + (f"?{query}" if query else "")
     upstream_headers = rewrite.to_upstream(
         scope["headers"], client_ip=client[0] if client else None, scheme=scope.get("scheme", "ws"), host=host,
         drop=rewrite.WEBSOCKET_HANDSHAKE,
     )
-    # Keep the visitor's Host (and User-Agent, ...) so the app sees what the visitor sent.
-    upstream_headers.insert(0, (b"host", host))
     try:
         upstream = await connect(
             url,
@@ -54,6 +54,8 @@ async def proxy_websocket(scope: Scope, receive: Receive, send: Send, base_url: 
             max_size=None,  # the app decides what it accepts
             compression=None,
             open_timeout=10,
+            host=replica.hostname,
+            port=replica.port or 80,
         )
     except InvalidStatus as error:
         await send({"type": "websocket.close", "code": 1008 if error.response.status_code in (401, 403) else 1011})
