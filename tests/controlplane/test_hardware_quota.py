@@ -75,7 +75,6 @@ def test_gpu_over_quota_waits_for_hardware(api: TestClient, people: dict[str, He
     assert "t4-small" in body["stage_message"] and "max_gpus" in body["stage_message"]
     # With a GPU allowed, resuming gets the hardware; a second GPU Space then waits while the first runs.
     api.put("/api/orgs/acme/quota", json={"max_spaces": 50, "max_gpus": 1}, headers=people["site"])
-    api.post("/api/spaces/acme/gpu/pause", headers=people["alice"])
     assert api.post("/api/spaces/acme/gpu/resume", headers=people["alice"]).json()["stage"] == "NO_APP_FILE"
     sql(_url(api), "UPDATE spaces SET stage = 'RUNNING' WHERE name = 'gpu'")
     assert api.get("/api/orgs/acme/quota", headers=people["dave"]).json()["gpus_in_use"] == 1
@@ -84,6 +83,8 @@ def test_gpu_over_quota_waits_for_hardware(api: TestClient, people: dict[str, He
     # Moving it to CPU hardware clears the wait.
     moved = api.patch("/api/spaces/acme/gpu2", json={"hardware": "cpu-basic"}, headers=people["alice"])
     assert moved.json()["stage"] == "NO_APP_FILE"
+    back = api.patch("/api/spaces/acme/gpu2", json={"hardware": "t4-medium"}, headers=people["alice"])
+    assert back.json()["stage"] == "WAITING_FOR_HARDWARE" and "t4-medium" in back.json()["stage_message"]
     # Personal Spaces cannot use GPUs.
     personal = api.post("/api/spaces", json={"owner": "eve", "name": "g", "hardware": "t4-small"}, headers=people["eve"])
     assert personal.json()["stage"] == "WAITING_FOR_HARDWARE" and "personal" in personal.json()["stage_message"]

@@ -22,10 +22,11 @@ from podium_cp import audit
 from podium_cp.api.deps import DB, ActorDep, SettingsDep, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
 from podium_cp.api.routes_orgs import error_docs
-from podium_cp.api.routes_secrets import SECRET_NAME_PATTERN, SecretIn, SecretOut, _box
+from podium_cp.api.routes_secrets import SECRET_NAME_PATTERN, SecretIn, SecretOut
 from podium_cp.db.base import utcnow
-from podium_cp.errors import Conflict, InvalidInput, NotFound
+from podium_cp.errors import Conflict, NotFound
 from podium_cp.models import Space, SpaceRevision, SpaceSecret, SpaceStageEvent, SpaceVariable
+from podium_cp.models.identity import NAME_PATTERN
 from podium_cp.policy import Action, Actor, require, visible
 from podium_cp.roles import Visibility
 from podium_cp.spaces.service import (
@@ -33,7 +34,9 @@ from podium_cp.spaces.service import (
     create_space,
     find_flavor,
     find_space,
+    hardware_problem,
     readable_condition,
+    seal_space_secret,
     settle_stage,
     space_ref,
     space_url,
@@ -41,6 +44,7 @@ from podium_cp.spaces.service import (
 from podium_cp.spaces.stages import set_stage
 
 router = APIRouter(tags=["spaces"])
+ONE = "/api/spaces/{owner}/{name}"  # one Space
 
 Owner = Annotated[str, Path(description="The Space's owner: an org or a username", max_length=64)]
 SpaceName = Annotated[str, Path(description="The Space's name", max_length=64)]
@@ -49,6 +53,7 @@ EnvName = Annotated[
 ]
 Sdk = Literal["podium", "gradio", "docker"]
 MAX_SLEEP_TIME = 30 * 86400
+FLAVOR_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
 MAX_VARIABLE_BYTES = 64 * 1024
 
 
@@ -61,11 +66,11 @@ def _check_sleep_time(value: int | None) -> int | None:
 class SpaceCreate(BaseModel):
     """A new Space under `owner` (your username, or an org where you have the write role)."""
 
-    owner: str = Field(max_length=39)
+    owner: str = Field(max_length=39, pattern=NAME_PATTERN, description="your username or an org's name")
     name: str = Field(max_length=39, description="lower-case letters, digits, single hyphens")
     sdk: Sdk = "podium"
     visibility: Visibility = Visibility.PUBLIC
-    hardware: str = Field("cpu-basic", max_length=32, description="a flavor of GET /api/hardware")
+    hardware: str = Field("cpu-basic", max_length=32, pattern=FLAVOR_PATTERN, description="a flavor of GET /api/hardware")
     title: str = Field("", max_length=100)
     sleep_time: int = Field(172800, ge=-1, le=MAX_SLEEP_TIME, description="seconds idle before sleeping; -1 never")
 
@@ -77,7 +82,7 @@ class SpaceUpdate(BaseModel):
 
     title: str | None = Field(None, max_length=100)
     visibility: Visibility | None = None
-    hardware: str | None = Field(None, max_length=32)
+    hardware: str | None = Field(None, max_length=32, pattern=FLAVOR_PATTERN)
     sleep_time: int | None = Field(None, ge=-1, le=MAX_SLEEP_TIME)
 
     _sleep = field_validator("sleep_time")(_check_sleep_time)
@@ -192,13 +197,8 @@ async def list_spaces(
     return Page[SpaceOut](items=items, next_cursor=cursor)
 
 
-@router.post(
-    "/api/spaces",
-    response_model=SpaceOut,
-    status_code=201,
-    summary="Create a Space",
-    responses=error_docs(401, 403, 404, 409, 422),
-)
+@router.post("/api/spaces", response_model=SpaceOut, status_code=201, summary="Create a Space",
+             responses=error_docs(401, 403, 404, 409, 422))
 async def create(body: SpaceCreate, db: DB, actor: SignedIn, request: Request) -> SpaceOut:
     """Create a Space under your username or an org where you have the write role. 409 `space_exists`, 422
     `unknown_hardware`, 403 `quota_exceeded`; a GPU flavor beyond the org's GPU quota waits in WAITING_FOR_HARDWARE."""
@@ -207,9 +207,7 @@ async def create(body: SpaceCreate, db: DB, actor: SignedIn, request: Request) -
     return await _space_out(db, space)
 
 
-@router.get(
-    "/api/spaces/{owner}/{name}", response_model=SpaceOut, summary="A Space", responses=error_docs(401, 404)
-)
+@router.get(ONE, response_model=SpaceOut, summary="A Space", responses=error_docs(401, 404))
 async def get_space(owner: Owner, name: SpaceName, db: DB, actor: ActorDep) -> SpaceOut:
     """One Space, with its stage and URL. 404 `space_not_found` if it does not exist or you may not read it."""
     space, ref = await find_space(db, actor, owner, name)
@@ -217,12 +215,8 @@ async def get_space(owner: Owner, name: SpaceName, db: DB, actor: ActorDep) -> S
     return await _space_out(db, space)
 
 
-@router.patch(
-    "/api/spaces/{owner}/{name}",
-    response_model=SpaceOut,
-    summary="Change a Space's settings (admins)",
-    responses=error_docs(401, 403, 404, 422),
-)
+@router.patch(ONE, response_model=SpaceOut, summary="Change a Space's settings (admins)",
+              responses=error_docs(401, 403, 404, 422))
 async def update_space(
     owner: Owner, name: SpaceName, body: SpaceUpdate, db: DB, actor: SignedIn, request: Request
 ) -> SpaceOut:
@@ -238,20 +232,18 @@ async def update_space(
     for field, value in changes.items():
         setattr(space, field, value)
     if "hardware" in changes and space.desired_state == "running":
-        await db.flush()
-        if space.stage in ("WAITING_FOR_HARDWARE", "NO_APP_FILE", "APP_STARTING") or space.serving_revision_id:
+        # Waiting starts or ends here; any other stage is the reconciler's (it restarts on the new hardware).
+        problem = await hardware_problem(db, space)
+        if problem is not None:
+            set_stage(db, space, "WAITING_FOR_HARDWARE", problem)
+        elif space.stage == "WAITING_FOR_HARDWARE":
             await settle_stage(db, space)
     await _record(db, actor, "space.update", space, request, changed=changes)
     return await _space_out(db, space)
 
 
-@router.delete(
-    "/api/spaces/{owner}/{name}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a Space (admins)",
-    responses=error_docs(401, 403, 404),
-)
+@router.delete(ONE, status_code=204, response_class=Response, summary="Delete a Space (admins)",
+               responses=error_docs(401, 403, 404))
 async def delete_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, request: Request) -> Response:
     """Mark a Space for deletion (stage DELETING); the reconciler stops and removes it. It disappears from lists
     and reads at once; its name stays taken until it is removed. Needs `space.admin`."""
@@ -266,12 +258,8 @@ async def delete_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, r
 # --- restart, pause, resume ----------------------------------------------------------------------------
 
 
-@router.post(
-    "/api/spaces/{owner}/{name}/restart",
-    response_model=SpaceOut,
-    summary="Restart a Space",
-    responses=error_docs(401, 403, 404, 409),
-)
+@router.post(ONE + "/restart", response_model=SpaceOut, summary="Restart a Space",
+             responses=error_docs(401, 403, 404, 409))
 async def restart_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, request: Request) -> SpaceOut:
     """Ask for a restart of the Space's container (the reconciler does it). Needs `space.write`; 409
     `space_paused` for a paused Space (resume it instead)."""
@@ -286,12 +274,8 @@ async def restart_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, 
     return await _space_out(db, space)
 
 
-@router.post(
-    "/api/spaces/{owner}/{name}/pause",
-    response_model=SpaceOut,
-    summary="Pause a Space (admins)",
-    responses=error_docs(401, 403, 404),
-)
+@router.post(ONE + "/pause", response_model=SpaceOut, summary="Pause a Space (admins)",
+             responses=error_docs(401, 403, 404))
 async def pause_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, request: Request) -> SpaceOut:
     """Stop the Space and keep it stopped (stage PAUSED) until it is resumed. Needs `space.admin`."""
     space, ref = await find_space(db, actor, owner, name, for_update=True)
@@ -302,30 +286,24 @@ async def pause_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, re
     return await _space_out(db, space)
 
 
-@router.post(
-    "/api/spaces/{owner}/{name}/resume",
-    response_model=SpaceOut,
-    summary="Resume a Space (admins)",
-    responses=error_docs(401, 403, 404),
-)
+@router.post(ONE + "/resume", response_model=SpaceOut, summary="Resume a Space (admins)",
+             responses=error_docs(401, 403, 404))
 async def resume_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, request: Request) -> SpaceOut:
-    """Run the Space again: APP_STARTING when a revision serves, NO_APP_FILE when none was pushed yet, or
-    WAITING_FOR_HARDWARE when its hardware does not fit the quota. Needs `space.admin`."""
+    """Run a paused Space again: APP_STARTING when a revision serves, NO_APP_FILE when none was pushed yet, or
+    WAITING_FOR_HARDWARE when its hardware does not fit the quota (resuming a waiting Space checks again).
+    A running Space is left as it is. Needs `space.admin`."""
     space, ref = await find_space(db, actor, owner, name, for_update=True)
     require(actor, Action.SPACE_ADMIN, ref)
-    space.desired_state = "running"
-    await db.flush()
-    await settle_stage(db, space)
+    if space.desired_state != "running" or space.stage == "WAITING_FOR_HARDWARE":
+        space.desired_state = "running"
+        await db.flush()
+        await settle_stage(db, space)
     await _record(db, actor, "space.resume", space, request)
     return await _space_out(db, space)
 
 
-@router.get(
-    "/api/spaces/{owner}/{name}/stages",
-    response_model=Page[StageEventOut],
-    summary="A Space's stage history",
-    responses=error_docs(401, 404, 422),
-)
+@router.get(ONE + "/stages", response_model=Page[StageEventOut], summary="A Space's stage history",
+            responses=error_docs(401, 404, 422))
 async def list_stages(owner: Owner, name: SpaceName, db: DB, actor: ActorDep, page: PageDep) -> Page[StageEventOut]:
     """The Space's stage changes, newest first."""
     space, ref = await find_space(db, actor, owner, name)
@@ -339,12 +317,8 @@ async def list_stages(owner: Owner, name: SpaceName, db: DB, actor: ActorDep, pa
 # --- variables -----------------------------------------------------------------------------------------
 
 
-@router.get(
-    "/api/spaces/{owner}/{name}/variables",
-    response_model=Page[VariableOut],
-    summary="A Space's variables",
-    responses=error_docs(401, 403, 404, 422),
-)
+@router.get(ONE + "/variables", response_model=Page[VariableOut], summary="A Space's variables",
+            responses=error_docs(401, 403, 404, 422))
 async def list_variables(
     owner: Owner, name: SpaceName, db: DB, actor: SignedIn, page: PageDep
 ) -> Page[VariableOut]:
@@ -357,12 +331,8 @@ async def list_variables(
     return Page[VariableOut](items=items, next_cursor=cursor)
 
 
-@router.put(
-    "/api/spaces/{owner}/{name}/variables/{var}",
-    response_model=VariableOut,
-    summary="Set a Space variable (admins)",
-    responses=error_docs(401, 403, 404, 409, 422),
-)
+@router.put(ONE + "/variables/{var}", response_model=VariableOut, summary="Set a Space variable (admins)",
+            responses=error_docs(401, 403, 404, 409, 422))
 async def put_variable(
     owner: Owner, name: SpaceName, var: EnvName, body: VariableIn, db: DB, actor: SignedIn, request: Request
 ) -> VariableOut:
@@ -387,13 +357,8 @@ async def put_variable(
     return VariableOut(name=variable.name, value=variable.value, created_at=variable.created_at)
 
 
-@router.delete(
-    "/api/spaces/{owner}/{name}/variables/{var}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a Space variable (admins)",
-    responses=error_docs(401, 403, 404),
-)
+@router.delete(ONE + "/variables/{var}", status_code=204, response_class=Response,
+               summary="Delete a Space variable (admins)", responses=error_docs(401, 403, 404))
 async def delete_variable(
     owner: Owner, name: SpaceName, var: EnvName, db: DB, actor: SignedIn, request: Request
 ) -> Response:
@@ -413,17 +378,8 @@ async def delete_variable(
 # --- secrets -------------------------------------------------------------------------------------------
 
 
-def space_secret_aad(space_id: int, name: str) -> bytes:
-    """The associated data binding a Space secret's ciphertext to its Space and name."""
-    return f"space-secret:{space_id}:{name}".encode()
-
-
-@router.get(
-    "/api/spaces/{owner}/{name}/secrets",
-    response_model=Page[SecretOut],
-    summary="A Space's secrets (names only)",
-    responses=error_docs(401, 403, 404, 422),
-)
+@router.get(ONE + "/secrets", response_model=Page[SecretOut], summary="A Space's secrets (names only)",
+            responses=error_docs(401, 403, 404, 422))
 async def list_secrets(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, page: PageDep) -> Page[SecretOut]:
     """The names and dates of the Space's secrets, by name; never their values. Needs `space.write`."""
     space, ref = await find_space(db, actor, owner, name)
@@ -434,12 +390,8 @@ async def list_secrets(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, p
     return Page[SecretOut](items=items, next_cursor=cursor)
 
 
-@router.put(
-    "/api/spaces/{owner}/{name}/secrets/{secret}",
-    response_model=SecretOut,
-    summary="Set a Space secret (admins)",
-    responses=error_docs(401, 403, 404, 409, 422, 503),
-)
+@router.put(ONE + "/secrets/{secret}", response_model=SecretOut, summary="Set a Space secret (admins)",
+            responses=error_docs(401, 403, 404, 409, 422, 503))
 async def put_secret(
     owner: Owner,
     name: SpaceName,
@@ -454,10 +406,7 @@ async def put_secret(
     Needs `space.admin`."""
     space, ref = await find_space(db, actor, owner, name)
     require(actor, Action.SPACE_ADMIN, ref)
-    value = body.value.encode()
-    if len(value) > MAX_VARIABLE_BYTES:
-        raise InvalidInput("A secret's value may be at most 65536 bytes (64 KiB)", code="secret_too_large")
-    key_id, nonce, ciphertext = _box(settings).seal(value, space_secret_aad(space.id, secret))
+    key_id, nonce, ciphertext = seal_space_secret(settings, space.id, secret, body.value.encode())
     row = (
         await db.execute(
             select(SpaceSecret).where(SpaceSecret.space_id == space.id, SpaceSecret.name == secret).with_for_update()
@@ -476,13 +425,8 @@ async def put_secret(
     return SecretOut(name=row.name, created_at=row.created_at, updated_at=row.updated_at)
 
 
-@router.delete(
-    "/api/spaces/{owner}/{name}/secrets/{secret}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a Space secret (admins)",
-    responses=error_docs(401, 403, 404),
-)
+@router.delete(ONE + "/secrets/{secret}", status_code=204, response_class=Response,
+               summary="Delete a Space secret (admins)", responses=error_docs(401, 403, 404))
 async def delete_secret(
     owner: Owner, name: SpaceName, secret: EnvName, db: DB, actor: SignedIn, request: Request
 ) -> Response:

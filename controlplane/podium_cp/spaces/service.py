@@ -14,11 +14,13 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podium_cp.errors import Conflict, Forbidden, InvalidInput, NotFound
+from podium_cp.crypto import SecretBox, SecretKeyError
+from podium_cp.errors import APIError, Conflict, Forbidden, InvalidInput, NotFound
 from podium_cp.models import Flavor, Org, OrgQuota, Space, User
 from podium_cp.models.identity import NAME_PATTERN
 from podium_cp.policy import Action, Actor, OrgRef, SpaceRef, require, visible
 from podium_cp.roles import Role, Visibility
+from podium_cp.settings import Settings
 from podium_cp.spaces.stages import set_stage
 
 DEFAULT_MAX_SPACES = 50
@@ -26,6 +28,7 @@ DEFAULT_MAX_GPUS = 0
 # Stages in which a Space holds its hardware (its GPUs count against the owner's quota).
 ACTIVE_STAGES = ("APP_STARTING", "RUNNING", "RUNNING_BUILDING")
 NO_APP_MESSAGE = "Push the app's files with `podium push` to build and start it"
+MAX_SECRET_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ async def find_space(
 ) -> tuple[Space, SpaceRef]:
     """The Space `owner/name` and its policy reference, or 404 `space_not_found` when it does not exist, is being
     deleted, or `actor` may not see it. `for_update` locks the row until the transaction ends."""
+    if not (re.fullmatch(NAME_PATTERN, owner) and re.fullmatch(NAME_PATTERN, name)):
+        raise _not_found(owner, name)  # no such name can exist; spares the database odd input
     stmt = select(Space).where(Space.owner_name == owner, Space.name == name, Space.desired_state != "deleted")
     if for_update:
         stmt = stmt.with_for_update()
@@ -276,3 +281,20 @@ async def create_space(db: AsyncSession, actor: Actor, new: NewSpace) -> Space:
         raise Conflict(f"A Space named '{new.owner}/{new.name}' already exists; pick another name", code="space_exists") from None
     await settle_stage(db, space, record_unchanged=True)
     return space
+
+
+def space_secret_aad(space_id: int, name: str) -> bytes:
+    """The associated data binding a Space secret's ciphertext to its Space and name (open it with the same)."""
+    return f"space-secret:{space_id}:{name}".encode()
+
+
+def seal_space_secret(settings: Settings, space_id: int, name: str, value: bytes) -> tuple[str, bytes, bytes]:
+    """(key id, nonce, ciphertext) of a Space secret's value; 422 `secret_too_large` over 64 KiB, 503
+    `secrets_unavailable` when the server has no encryption key."""
+    if len(value) > MAX_SECRET_BYTES:
+        raise InvalidInput(f"A secret's value may be at most {MAX_SECRET_BYTES} bytes (64 KiB)", code="secret_too_large")
+    try:
+        box = SecretBox.from_settings(settings)
+    except SecretKeyError as exc:
+        raise APIError(f"Secrets are not available on this server: {exc}", code="secrets_unavailable", status=503) from None
+    return box.seal(value, space_secret_aad(space_id, name))
