@@ -20,6 +20,10 @@ APT_PACKAGES=(
     nodejs
     chromium
     postgresql
+    podman
+    buildah
+    runc
+    debootstrap
 )
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -161,9 +165,18 @@ setup_frontend() {
     echo "$digest" > "$build_stamp"
 }
 
+# --- Podman (Spaces: image builds and containers through its Docker-compatible socket) -----------
+
+# Writes the containers.conf settings Podman needs here (runc, container ulimits); infra/podman/setup.sh.
+setup_podman() {
+    [ "$(id -u)" -eq 0 ] || { log "not root: skipping infra/podman/setup.sh (run it as root once)"; return; }
+    bash "$ROOT/infra/podman/setup.sh" || die "infra/podman/setup.sh failed"
+}
+
 main() {
     local target="${1:-dev}"
     install_system_packages
+    setup_podman
     check_python
     case "$target" in
         dev) setup_dev_venv; setup_frontend ;;

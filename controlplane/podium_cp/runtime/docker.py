@@ -38,10 +38,18 @@ class DockerRuntime:
     No restart policy: the reconciler restarts replicas with back-off.
     """
 
-    def __init__(self, docker_client: docker.DockerClient, *, host: str = "127.0.0.1", health_timeout: float = 2.0):
+    def __init__(
+        self,
+        docker_client: docker.DockerClient,
+        *,
+        host: str = "127.0.0.1",
+        health_timeout: float = 2.0,
+        stop_timeout: int = 10,
+    ) -> None:
         self._client = docker_client
         self._host = host
         self._health_timeout = health_timeout
+        self._stop_timeout = stop_timeout
 
     def start(self, spec: ContainerSpec) -> RuntimeHandle:
         """Starts the Space's replica, replacing an old container of the same name."""
@@ -68,9 +76,9 @@ class DockerRuntime:
         return RuntimeHandle(container_id=str(container.id), url=f"http://{self._host}:{port}")
 
     def stop(self, handle: RuntimeHandle) -> None:
-        """Stops the replica (SIGTERM, then SIGKILL after 10 s); a missing one is not an error."""
+        """Stops the replica (SIGTERM, then SIGKILL after `stop_timeout` s); a missing one is not an error."""
         try:
-            self._client.containers.get(handle.container_id).stop(timeout=10)
+            self._client.containers.get(handle.container_id).stop(timeout=self._stop_timeout)
         except NotFound:
             return
         except (APIError, DockerException) as exc:

@@ -1,0 +1,207 @@
+"""Image builds (ImageBuilder) and Space containers (DockerRuntime) against REAL Podman through its
+Docker-compatible socket: infra/podman/setup.sh configures Podman, infra/podman/socket.sh serves the API from a
+temporary directory, infra/space-image/build.sh provides the Space base image (cached by its inputs digest:
+a cold build takes about 75 s, a warm check well under a second). Without a working Podman these tests FAIL.
+
+GPU device requests are checked as request objects only: this machine has no GPU.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker  # type: ignore[import-untyped]
+import pytest
+
+from podium_cp.builds.engine import CA_BUNDLE_CONTEXT_PATH, BuildFailed, ImageBuilder
+from podium_cp.runtime import ContainerSpec, RuntimeHandle
+from podium_cp.runtime.docker import DockerRuntime, container_name, gpu_device_requests
+from podium_cp.runtime.inventory import parse_nvidia_smi, probe_gpus
+
+ROOT = Path(__file__).resolve().parents[2]
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+APP = """\
+import http.server, os
+
+class Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello from " + os.environ.get("SPACE_ID", "?")).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+print("app: listening on 7860", flush=True)
+http.server.ThreadingHTTPServer(("0.0.0.0", 7860), Hello).serve_forever()
+"""
+
+
+def _run(*args: str, timeout: float = 600) -> str:
+    done = subprocess.run(["bash", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    if done.returncode != 0:
+        pytest.fail(f"`{' '.join(args)}` failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+@pytest.fixture(scope="session")
+def podman_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Podman configured and serving the Docker API on a socket in a temporary directory."""
+    if shutil.which("podman") is None:
+        pytest.fail("podman is not installed; `make setup` installs Debian's podman, buildah, runc and debootstrap")
+    _run("infra/podman/setup.sh")
+    sock = str(tmp_path_factory.mktemp("podman") / "podman.sock")
+    yield _run("infra/podman/socket.sh", "start", sock, timeout=60)
+    subprocess.run(["bash", "infra/podman/socket.sh", "stop", sock], cwd=ROOT, capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def base_image(podman_socket: str) -> str:
+    """The Space base image (built once, then reused while sdk/ and the script are unchanged)."""
+    return _run("infra/space-image/build.sh", timeout=900)
+
+
+@pytest.fixture(scope="session")
+def client(podman_socket: str) -> Iterator[docker.DockerClient]:
+    c = docker.DockerClient(base_url=f"unix://{podman_socket}", timeout=300)
+    yield c
+    c.close()
+
+
+def _context(files: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def app_image(client: docker.DockerClient, base_image: str) -> Iterator[str]:
+    """A tiny http.server app on the base image, built through ImageBuilder with the CA bundle."""
+    tag = f"localhost/podium-test-app:{uuid.uuid4().hex[:8]}"
+    lines: list[str] = []
+    dockerfile = (
+        f"FROM {base_image}\n"
+        f"RUN --mount=type=bind,source={CA_BUNDLE_CONTEXT_PATH},target=/run/podium-ca.crt "
+        "grep -c 'BEGIN CERTIFICATE' /run/podium-ca.crt\n"
+        "COPY app.py /app/app.py\n"
+    )
+    ImageBuilder(client).build(
+        _context({"Dockerfile": dockerfile, "app.py": APP}), tag, on_log=lines.append, ca_bundle_path=CA_BUNDLE
+    )
+    assert any(line.startswith("STEP 1/3") or "Step 1/3" in line for line in lines), lines
+    assert any(line.strip().isdigit() and int(line) > 10 for line in lines), lines  # certificates were mounted
+    yield tag
+    client.images.remove(tag, force=True)
+
+
+def test_build_streams_logs_and_returns_the_image(client: docker.DockerClient, app_image: str) -> None:
+    image = client.images.get(app_image)
+    assert image.id
+    # The CA bundle was mounted for one step, never copied into a layer.
+    out = client.containers.run(app_image, ["ls", "/app"], remove=True)
+    assert out.decode().split() == ["app.py"]
+
+
+def test_failing_build_raises_with_the_log_tail(client: docker.DockerClient, base_image: str) -> None:
+    lines: list[str] = []
+    dockerfile = f"FROM {base_image}\nRUN echo about-to-fail && exit 3\n"
+    with pytest.raises(BuildFailed) as failed:
+        ImageBuilder(client).build(
+            _context({"Dockerfile": dockerfile}), "localhost/podium-test-broken:1", on_log=lines.append, ca_bundle_path=None
+        )
+    assert "exit" in failed.value.message
+    assert "about-to-fail" in failed.value.log_tail
+    assert lines == failed.value.log_tail
+
+
+def _wait_running(runtime: DockerRuntime, handle: RuntimeHandle, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = runtime.status(handle)
+        if status.state == "running":
+            return
+        assert status.state == "starting", (status, runtime.logs(handle))
+        time.sleep(0.2)
+    pytest.fail(f"the app did not answer within {timeout} s: {runtime.logs(handle)}")
+
+
+def test_runtime_runs_a_space_with_limits(client: docker.DockerClient, app_image: str) -> None:
+    runtime = DockerRuntime(client, stop_timeout=1)  # http.server as PID 1 ignores SIGTERM
+    spec = ContainerSpec(
+        space_id=987001, name="acme/demo", image=app_image, env={"SPACE_ID": "acme/demo"}, cpu=1.5, memory_mb=256,
+        labels={"org.podium.revision": "3"},
+    )
+    handle = runtime.start(spec)
+    try:
+        attrs = client.api.inspect_container(handle.container_id)
+        assert attrs["Name"].lstrip("/") == container_name(987001) == "podium-space-987001"
+        assert attrs["HostConfig"]["NanoCpus"] == 1_500_000_000
+        assert attrs["HostConfig"]["Memory"] == 256 * 1024 * 1024
+        assert attrs["Config"]["Labels"]["org.podium.space-id"] == "987001"
+        assert attrs["Config"]["Labels"]["org.podium.revision"] == "3"
+        assert handle.url.startswith("http://127.0.0.1:")
+        _wait_running(runtime, handle)
+        with urllib.request.urlopen(handle.url, timeout=5) as response:
+            assert response.read() == b"hello from acme/demo"
+        assert "app: listening on 7860" in runtime.logs(handle)
+        # Starting again replaces the replica under the same name.
+        second = runtime.start(spec)
+        assert second.container_id != handle.container_id
+        assert runtime.status(handle).state == "missing"
+        handle = second
+        _wait_running(runtime, handle)
+        runtime.stop(handle)
+        stopped = runtime.status(handle)
+        assert stopped.state == "exited" and stopped.exit_code is not None
+    finally:
+        runtime.remove(handle)
+    assert runtime.status(handle).state == "missing"
+    assert runtime.logs(handle) == []
+    runtime.stop(handle)  # a missing replica is not an error
+    runtime.remove(handle)
+
+
+def test_an_app_that_exits_reports_its_exit_code(client: docker.DockerClient, base_image: str) -> None:
+    runtime = DockerRuntime(client)
+    spec = ContainerSpec(space_id=987002, name="acme/crash", image=base_image, cpu=0.5, memory_mb=128)
+    # The base image runs `python app.py` in /app, which does not exist: the app exits with code 2.
+    handle = runtime.start(spec)
+    try:
+        deadline = time.monotonic() + 30
+        while (status := runtime.status(handle)).state != "exited" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status.state == "exited" and status.exit_code == 2, status
+        assert any("app.py" in line for line in runtime.logs(handle))
+    finally:
+        runtime.remove(handle)
+
+
+def test_gpu_device_requests() -> None:
+    assert gpu_device_requests(0) == []
+    (by_count,) = gpu_device_requests(2)
+    assert by_count["Driver"] == "nvidia" and by_count["Count"] == 2 and by_count["Capabilities"] == [["gpu"]]
+    (by_ids,) = gpu_device_requests(2, ("0", "3"))
+    assert by_ids["Driver"] == "nvidia" and by_ids["DeviceIDs"] == ["0", "3"] and by_ids["Count"] == 0
+
+
+def test_inventory_parses_nvidia_smi_and_probes_this_node() -> None:
+    assert parse_nvidia_smi("0, NVIDIA A10G, 23028 MiB\n1, NVIDIA A10G, 23028 MiB\n") == [
+        *parse_nvidia_smi("0, NVIDIA A10G, 23028 MiB"),
+        *parse_nvidia_smi("1, NVIDIA A10G, 23028 MiB"),
+    ]
+    (gpu,) = parse_nvidia_smi("0, Tesla T4, 15360 MiB")
+    assert (gpu.index, gpu.name, gpu.memory_mb) == ("0", "Tesla T4", 15360)
+    assert probe_gpus() == ([] if shutil.which("nvidia-smi") is None else probe_gpus())
