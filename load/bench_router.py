@@ -1,0 +1,209 @@
+"""The Spaces router's overhead: p50 latency and throughput of a small app directly and through the router.
+
+Starts a private Postgres cluster (infra/postgres/cluster.sh) in a temporary folder, migrates it, inserts one
+public Space `demo` of user `alice` whose runtime points at a small Starlette app (uvicorn, one process), serves
+the router with `python -m podium_services.router` (one process), and drives both over loopback with
+load/_http.py's keep-alive client: latency with one client (requests one after another), throughput with
+`--clients` connections at once. Prints both and the ratios against the issue's targets (router adds under
+2 ms at p50, keeps at least 70% of direct throughput).
+
+    .venv/bin/python load/bench_router.py [--clients 16] [--duration 5]
+
+Everything (app, router, Postgres, this load generator) shares this machine's cores, so throughput through the
+router is a floor: the router and the app compete for the same CPUs, which they would not on a real edge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _http import Connection  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CLUSTER = ROOT / "infra" / "postgres" / "cluster.sh"
+SPACE_HOST = "demo--alice.spaces.localhost"
+APP = """
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def hello(request):
+    return JSONResponse({"hello": "world", "items": list(range(20))})
+
+app = Starlette(routes=[Route("/hello", hello)])
+"""
+
+
+@dataclass
+class AddressedConnection(Connection):
+    """A keep-alive connection whose Host header names `host` while the socket goes to `address`."""
+
+    address: str = "127.0.0.1"
+
+    async def _ensure_open(self) -> None:
+        if self._writer is None or not self._reusable or self._writer.is_closing():
+            await self.close()
+            self._reader, self._writer = await asyncio.open_connection(self.address, self.port)
+            self._reusable = True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_answers(port: int, host: str, timeout: float = 30.0) -> None:
+    async def once() -> int:
+        connection = AddressedConnection(host, port)
+        try:
+            return (await connection.request("GET", "/hello")).status
+        finally:
+            await connection.close()
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if asyncio.run(once()) == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"bench_router: nothing answered on port {port} as {host} within {timeout:.0f} s")
+
+
+async def latency(port: int, host: str, requests: int) -> list[float]:
+    """Milliseconds per request, one client, one request after another."""
+    connection = AddressedConnection(host, port)
+    times: list[float] = []
+    try:
+        for _ in range(requests):
+            start = time.perf_counter()
+            response = await connection.request("GET", "/hello")
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status == 200, response.status
+    finally:
+        await connection.close()
+    return times
+
+
+async def throughput(port: int, host: str, clients: int, duration: float) -> tuple[float, int]:
+    """Requests per second with `clients` keep-alive connections for `duration` seconds, and the errors."""
+    done = errors = 0
+    stop = time.perf_counter() + duration
+
+    async def client() -> None:
+        nonlocal done, errors
+        connection = AddressedConnection(host, port)
+        try:
+            while time.perf_counter() < stop:
+                try:
+                    response = await connection.request("GET", "/hello")
+                except OSError:
+                    errors += 1
+                    continue
+                if response.status == 200:
+                    done += 1
+                else:
+                    errors += 1
+        finally:
+            await connection.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return done / (time.perf_counter() - start), errors
+
+
+def seed(url: str, app_port: int) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        user_id = conn.execute(text(
+            "INSERT INTO users (username, email, display_name, is_site_admin, created_at) "
+            "VALUES ('alice', 'alice@example.com', '', false, now()) RETURNING id")).scalar_one()
+        space_id = conn.execute(text(
+            "INSERT INTO spaces (name, owner_name, owner_user_id, title, sdk, visibility, hardware, sleep_time, "
+            "desired_state, stage, stage_message, restart_generation, created_at, updated_at) VALUES ('demo', "
+            "'alice', :u, '', 'podium', 'public', 'cpu-basic', 3600, 'running', 'RUNNING', '', 0, now(), now()) "
+            "RETURNING id"), {"u": user_id}).scalar_one()
+        conn.execute(text(
+            "INSERT INTO space_runtimes (space_id, backend, url, status, restart_generation, restarts, last_error, "
+            "updated_at) VALUES (:s, 'docker', :url, 'running', 0, 0, '', now())"),
+            {"s": space_id, "url": f"http://127.0.0.1:{app_port}"})
+    engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=16, help="connections at once for the throughput run")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput run")
+    parser.add_argument("--requests", type=int, default=2000, help="sequential requests for the latency run")
+    args = parser.parse_args()
+
+    parent = Path(tempfile.mkdtemp(prefix="podium-bench-router-"))
+    parent.chmod(0o755)
+    (parent / "upstream_app.py").write_text(APP)
+    pg_port, app_port, router_port = free_port(), free_port(), free_port()
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        started = subprocess.run(["bash", str(CLUSTER), "start", str(parent / "pg"), str(pg_port)],
+                                 capture_output=True, text=True)
+        if started.returncode != 0:
+            raise SystemExit(f"bench_router: Postgres did not start: {started.stderr}")
+        url = started.stdout.strip().splitlines()[-1]
+        from podium_cp.migrate import upgrade
+
+        upgrade(url)
+        seed(url, app_port)
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(parent), "upstream_app:app", "--port", str(app_port),
+             "--log-level", "warning", "--no-access-log"], cwd=ROOT))
+        env = {**os.environ, "PODIUM_DATABASE_URL": url, "PODIUM_DATA_DIR": str(parent)}
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "podium_services.router", "--port", str(router_port)], env=env, cwd=ROOT))
+        wait_answers(app_port, "127.0.0.1")
+        wait_answers(router_port, SPACE_HOST)
+        targets = {"direct": (app_port, "127.0.0.1"), "router": (router_port, SPACE_HOST)}
+        results: dict[str, dict[str, float]] = {}
+        for name, (port, host) in targets.items():
+            asyncio.run(latency(port, host, 200))  # warm-up
+            times = asyncio.run(latency(port, host, args.requests))
+            rps, errors = asyncio.run(throughput(port, host, args.clients, args.duration))
+            results[name] = {"p50": statistics.median(times), "p99": statistics.quantiles(times, n=100)[98],
+                             "rps": rps, "errors": errors}
+            print(f"{name:<8} p50 {results[name]['p50']:.2f} ms  p99 {results[name]['p99']:.2f} ms  "
+                  f"{rps:,.0f} req/s ({args.clients} clients)  errors {errors}", flush=True)
+    finally:
+        for process in processes:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        subprocess.run(["bash", str(CLUSTER), "stop", str(parent / "pg")], capture_output=True)
+        shutil.rmtree(parent, ignore_errors=True)
+
+    added = results["router"]["p50"] - results["direct"]["p50"]
+    ratio = results["router"]["rps"] / results["direct"]["rps"]
+    print(f"\nrouter adds {added:.2f} ms at p50 (target < 2 ms: {'met' if added < 2 else 'NOT met'})")
+    print(f"router keeps {ratio:.0%} of direct throughput (target >= 70%: {'met' if ratio >= 0.7 else 'NOT met'})")
+    print(f"({os.cpu_count()} cores shared by the app, the router, Postgres and this load generator)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
