@@ -160,8 +160,9 @@ def _out(space: Space, latest: int | None, serving: int | None) -> SpaceOut:
 
 async def _space_out(db: AsyncSession, space: Space) -> SpaceOut:
     await db.flush()
-    await db.refresh(space)  # server-side values (updated_at) after the change
-    row = (await db.execute(_WITH_REVISIONS.where(Space.id == space.id))).one()
+    # populate_existing: the row as stored now (updated_at after this request's change), revision numbers joined.
+    stmt = _WITH_REVISIONS.where(Space.id == space.id).execution_options(populate_existing=True)
+    row = (await db.execute(stmt)).one()
     return _out(row[0], row[1], row[2])
 
 
@@ -181,14 +182,14 @@ async def list_spaces(
     db: DB,
     actor: ActorDep,
     page: PageDep,
-    owner: Annotated[str | None, Query(max_length=64, description="only this org's or user's Spaces")] = None,
+    owner: Annotated[str | None, Query(max_length=39, pattern=NAME_PATTERN, description="one org's or user's")] = None,
     search: Annotated[str | None, Query(max_length=100, description="a substring of the name or title")] = None,
 ) -> Page[SpaceOut]:
     """The Spaces the caller can read (public ones, their org's, those granted to them, their own), newest first."""
     stmt = _WITH_REVISIONS.where(Space.desired_state != "deleted", readable_condition(actor))
     if owner:
         stmt = stmt.where(Space.owner_name == owner)
-    if search:
+    if search := (search or "").replace("\x00", ""):
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(Space.name.ilike(pattern, escape="\\"), Space.title.ilike(pattern, escape="\\")))
     rows, cursor = await fetch_page(db, stmt, Space.id, page)
