@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
-import httpx
 from starlette.requests import cookie_parser
 from starlette.types import Message, Receive, Scope, Send
 
@@ -34,11 +33,12 @@ from podium_cp.router import pages
 from podium_cp.router.config import RouterConfig
 from podium_cp.router.hosts import HostParser, SpaceHost
 from podium_cp.router.spaces import SpaceDirectory, SpaceTarget
+from podium_cp.router.upstream import UpstreamError, UpstreamPool
 from podium_cp.router.websocket import proxy_websocket, refuse_websocket
 from podium_cp.settings import Settings
 
-# No read/write timeout: SSE streams and long model calls may stay quiet for minutes.
-_TIMEOUTS = {"connect": 10.0, "read": None, "write": None, "pool": 30.0}
+# Not forwarded: the ASGI server already answered `Expect: 100-continue` when the body was first read.
+_REQUEST_ONLY_DROP = frozenset({b"expect"})
 
 
 class Refusal(Exception):
@@ -65,12 +65,9 @@ class SpacesRouter:
         self.database = database or Database(settings.database_url)
         self.hosts = HostParser(config.spaces_domain)
         self.directory = SpaceDirectory(self.database, ttl_s=config.cache_ttl_s)
-        # One shared pool of keep-alive connections to the replicas. The transport, not an httpx.Client: a
-        # client would keep a cookie jar across visitors and add its own default headers.
-        self.transport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=512, keepalive_expiry=30.0),
-            retries=0,
-        )
+        # One shared pool of keep-alive connections to the replicas (no read timeout: SSE streams and long
+        # model calls may stay quiet for minutes).
+        self.upstream = UpstreamPool()
         self._wakers: dict[int, asyncio.Task[SpaceTarget | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -95,7 +92,7 @@ class SpacesRouter:
         """Close the upstream pool, wait for activity writes, and close the database if this app made it."""
         for task in self._wakers.values():
             task.cancel()
-        await self.transport.aclose()
+        self.upstream.close()
         await self.directory.close()
         if self._owns_database:
             await self.database.dispose()
@@ -177,14 +174,13 @@ class SpacesRouter:
 
     async def _answers(self, url: str) -> bool:
         """Whether the replica answers HTTP at all (any status): a listening port alone is not enough."""
-        request = httpx.Request("GET", url + "/", extensions={"timeout": {"connect": 1.0, "read": 2.0,
-                                                                          "write": 2.0, "pool": 2.0}})
+        host = url.split("://", 1)[-1].encode()
         try:
-            response = await self.transport.handle_async_request(request)
-            await response.aclose()
-            return True
-        except httpx.HTTPError:
+            response = await asyncio.wait_for(self.upstream.request("GET", url, "/", [(b"host", host)]), 2.0)
+        except (UpstreamError, asyncio.TimeoutError):
             return False
+        response.release()  # closes it: the body was not read
+        return True
 
     # -- HTTP ---------------------------------------------------------------------------------------------
 
@@ -203,7 +199,7 @@ class SpacesRouter:
         client = scope.get("client")
         upstream_headers = rewrite.to_upstream(
             raw_headers, client_ip=client[0] if client else None, scheme=scope.get("scheme", "http"),
-            host=_header(scope, b"host"),
+            host=_header(scope, b"host"), drop=_REQUEST_ONLY_DROP,
         )
         has_body = any(
             (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding"
@@ -213,7 +209,7 @@ class SpacesRouter:
         if not has_body:
             body_read.set()
 
-        async def request_body() -> Any:
+        async def request_body() -> AsyncIterator[bytes]:
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
@@ -224,37 +220,35 @@ class SpacesRouter:
                     break
             body_read.set()
 
-        if has_body and not any(name == b"content-length" for name, _ in upstream_headers):
+        chunked = has_body and not any(name == b"content-length" for name, _ in upstream_headers)
+        if chunked:
             upstream_headers.append((b"transfer-encoding", b"chunked"))
         path = scope.get("raw_path") or quote(scope["path"]).encode()
         query = scope.get("query_string", b"")
-        url = base_url + path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
-        request = httpx.Request(
-            scope["method"], url, headers=upstream_headers,
-            stream=_BodyStream(request_body()) if has_body else None, extensions={"timeout": _TIMEOUTS},
-        )
+        target = path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
         try:
-            response = await self.transport.handle_async_request(request)
+            response = await self.upstream.request(
+                scope["method"], base_url, target, upstream_headers, request_body() if has_body else None,
+                chunked=chunked,
+            )
         except VisitorGone:
             return
-        except httpx.HTTPError:
+        except UpstreamError:
             await pages.send_page(send, 502, pages.render(
                 "The Space did not answer",
                 "<p>Its app is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>",
             ), [(b"retry-after", b"2")])
             return
         try:
-            response_headers = rewrite.to_client(response.headers.raw)
-            await send({"type": "http.response.start", "status": response.status_code, "headers": response_headers})
-            stream = response.stream
-            assert isinstance(stream, httpx.AsyncByteStream)
-            if any(name == b"content-length" for name, _ in response_headers):
+            response_headers = rewrite.to_client(response.headers)
+            await send({"type": "http.response.start", "status": response.status, "headers": response_headers})
+            if response.bounded:
                 # A bounded body ends on its own; no need to watch for the visitor leaving.
-                await _pump(stream, send)
+                await _pump(response.body(), send)
             else:
-                await _pump_until_disconnect(stream, send, receive, body_read)
+                await _pump_until_disconnect(response.body(), send, receive, body_read)
         finally:
-            await response.aclose()
+            response.release()
 
     # -- WebSockets ---------------------------------------------------------------------------------------
 
@@ -271,18 +265,7 @@ class SpacesRouter:
         await proxy_websocket(scope, receive, send, target.url)
 
 
-class _BodyStream(httpx.AsyncByteStream):
-    """The visitor's request body, handed to the replica as it arrives (never held whole)."""
-
-    def __init__(self, chunks: Any) -> None:
-        self._chunks = chunks
-
-    async def __aiter__(self) -> Any:
-        async for chunk in self._chunks:
-            yield chunk
-
-
-async def _pump(stream: httpx.AsyncByteStream, send: Send) -> None:
+async def _pump(stream: AsyncIterator[bytes], send: Send) -> None:
     async for chunk in stream:
         if chunk:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -290,7 +273,7 @@ async def _pump(stream: httpx.AsyncByteStream, send: Send) -> None:
 
 
 async def _pump_until_disconnect(
-    stream: httpx.AsyncByteStream, send: Send, receive: Receive, body_read: asyncio.Event
+    stream: AsyncIterator[bytes], send: Send, receive: Receive, body_read: asyncio.Event
 ) -> None:
     """Stream an unbounded body (SSE, chunked) until it ends or the visitor disconnects, whichever is first."""
 
