@@ -249,3 +249,29 @@ def test_secrets_never_shown(api: TestClient, acme: dict[str, Headers]) -> None:
     audit_rows = sql(_url(api), "SELECT action, target, details::text FROM audit_events")
     assert {"space.secret.write", "space.secret.delete"} <= {r[0] for r in audit_rows}
     assert all(SECRET_VALUE not in " ".join(str(c) for c in r) for r in audit_rows)
+
+
+def test_org_limited_token(api: TestClient, acme: dict[str, Headers]) -> None:
+    """A token limited to another org reads only public Spaces of acme; one limited to acme cannot create
+    personal Spaces."""
+    browser = other_client(api)
+    signup(browser, "gina")
+    assert browser.post("/api/orgs", json={"name": "other"}, headers=csrf_headers(browser)).status_code == 201
+    sql(_url(api), "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT o.id, u.id, 'write', now() "
+        "FROM orgs o, users u WHERE o.name = 'acme' AND u.username = 'gina'")
+    assert _create(api, acme["alice"], name="internal", visibility="org").status_code == 201
+    assert _create(api, acme["alice"], name="pub").status_code == 201
+    only_other = bearer(new_token(browser, org="other"))
+    only_acme = bearer(new_token(browser, org="acme"))
+    listed = api.get("/api/spaces", headers=only_other).json()["items"]
+    assert [s["name"] for s in listed] == ["pub"]
+    assert api.get("/api/spaces/acme/internal", headers=only_other).status_code == 404
+    assert api.get("/api/spaces/acme/internal", headers=only_acme).status_code == 200
+    assert _create(api, only_acme, owner="gina", name="mine").status_code == 403
+    assert _create(api, only_acme, name="team-app").status_code == 201
+
+
+def test_resume_running_space_keeps_its_stage(api: TestClient, acme: dict[str, Headers]) -> None:
+    assert _create(api, acme["bob"]).status_code == 201
+    sql(_url(api), "UPDATE spaces SET stage = 'RUNNING'")
+    assert api.post("/api/spaces/acme/demo/resume", headers=acme["bob"]).json()["stage"] == "RUNNING"
