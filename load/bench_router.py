@@ -60,6 +60,12 @@ class AddressedConnection(Connection):
             self._reusable = True
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process, from /proc."""
+    fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -179,14 +185,21 @@ def main() -> int:
         wait_answers(router_port, SPACE_HOST)
         targets = {"direct": (app_port, "127.0.0.1"), "router": (router_port, SPACE_HOST)}
         results: dict[str, dict[str, float]] = {}
+        app_pid, router_pid = processes[0].pid, processes[1].pid
         for name, (port, host) in targets.items():
             asyncio.run(latency(port, host, 200))  # warm-up
             times = asyncio.run(latency(port, host, args.requests))
+            before = (cpu_seconds(app_pid), cpu_seconds(router_pid))
+            start = time.perf_counter()
             rps, errors = asyncio.run(throughput(port, host, args.clients, args.duration))
+            requests = max(1.0, rps * (time.perf_counter() - start))
+            app_ms, router_ms = ((cpu_seconds(pid) - was) / requests * 1000
+                                 for pid, was in zip((app_pid, router_pid), before, strict=True))
             results[name] = {"p50": statistics.median(times), "p99": statistics.quantiles(times, n=100)[98],
-                             "rps": rps, "errors": errors}
+                             "rps": rps, "errors": errors, "app_cpu_ms": app_ms, "router_cpu_ms": router_ms}
             print(f"{name:<8} p50 {results[name]['p50']:.2f} ms  p99 {results[name]['p99']:.2f} ms  "
-                  f"{rps:,.0f} req/s ({args.clients} clients)  errors {errors}", flush=True)
+                  f"{rps:,.0f} req/s ({args.clients} clients)  errors {errors}  "
+                  f"CPU ms per request: app {app_ms:.3f}, router {router_ms:.3f}", flush=True)
     finally:
         for process in processes:
             process.terminate()
@@ -202,6 +215,11 @@ def main() -> int:
     print(f"\nrouter adds {added:.2f} ms at p50 (target < 2 ms: {'met' if added < 2 else 'NOT met'})")
     print(f"router keeps {ratio:.0%} of direct throughput (target >= 70%: {'met' if ratio >= 0.7 else 'NOT met'})")
     print(f"({os.cpu_count()} cores shared by the app, the router, Postgres and this load generator)")
+    # With a core of its own, one router process serves 1000/router_cpu_ms requests/s: compare with the app's.
+    app_ms, router_ms = results["direct"]["app_cpu_ms"], results["router"]["router_cpu_ms"]
+    if router_ms > 0 and app_ms > 0:
+        print(f"CPU per request: router {router_ms:.3f} ms vs app {app_ms:.3f} ms -> one router process on its own "
+              f"core keeps {min(1.0, app_ms / router_ms):.0%} of one app process's throughput")
     return 0
 
 

@@ -244,7 +244,7 @@ class SpacesRouter:
             await send({"type": "http.response.start", "status": response.status, "headers": response_headers})
             if response.bounded:
                 # A bounded body ends on its own; no need to watch for the visitor leaving.
-                await _pump(response.body(), send)
+                await _pump_bounded(response.body(), send)
             else:
                 await _pump_until_disconnect(response.body(), send, receive, body_read)
         finally:
@@ -263,6 +263,18 @@ class SpacesRouter:
             return
         assert target.url is not None
         await proxy_websocket(scope, receive, send, target.url)
+
+
+async def _pump_bounded(stream: AsyncIterator[bytes], send: Send) -> None:
+    """A body of known size: each chunk is sent once the next one is read, so the last one goes out with
+    `more_body=False` (one ASGI message fewer for the usual one-chunk answer). Never for SSE: it would hold an
+    event back until the next one."""
+    held: bytes | None = None
+    async for chunk in stream:
+        if held:
+            await send({"type": "http.response.body", "body": held, "more_body": True})
+        held = chunk
+    await send({"type": "http.response.body", "body": held or b"", "more_body": False})
 
 
 async def _pump(stream: AsyncIterator[bytes], send: Send) -> None:
