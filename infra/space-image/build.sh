@@ -25,14 +25,17 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 log() { printf 'space-image: %s\n' "$*" >&2; }
 die() { printf 'space-image: error: %s\n' "$*" >&2; exit 1; }
 
-for tool in podman debootstrap sha256sum; do
+for tool in podman debootstrap sha256sum flock; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found; install Debian's podman, buildah, runc and debootstrap (make setup does)"
 done
 [ -x "$PYTHON" ] || PYTHON="$(command -v python3)" || die "python3 not found"
 
+# sdk/'s sources, the pins, this script, and the browser UI build that hatch_build.py puts into the wheel.
 sdk_digest() {
     (cd "$ROOT" && find sdk -type f \( -name '*.egg-info' -o -path '*/__pycache__/*' -o -path '*.egg-info/*' \) -prune \
-        -o -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum constraints.txt "$SCRIPT") | sha256sum | cut -c1-16
+        -o -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum constraints.txt "$SCRIPT"
+        if [ -f frontend_dist/build/app/.vite/manifest.json ]; then sha256sum frontend_dist/build/app/.vite/manifest.json; fi
+    ) | sha256sum | cut -c1-16
 }
 
 # The first Debian mirror apt uses for $SUITE (deb822 .sources files or one-line sources.list entries).
@@ -64,6 +67,10 @@ sys.exit(1)
 PY
 }
 
+# One build at a time on this machine (parallel test runs share Podman's image store).
+exec 9>"/var/tmp/podium-space-image.lock"
+flock 9 || die "could not lock /var/tmp/podium-space-image.lock"
+
 start=$SECONDS
 digest="$(sdk_digest)"
 ref="$IMAGE:$digest"
@@ -87,7 +94,7 @@ else
         || die "debootstrap failed; the end of its log: $(tail -n 15 "$work/debootstrap.log")"
     rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
     log "importing the rootfs as $rootfs_ref ($((SECONDS - start)) s so far)"
-    tar -C "$work/rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' \
+    tar -C "$work/rootfs" -c . | podman import --quiet --change 'CMD ["/bin/bash"]' \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$rootfs_ref" >/dev/null
     rm -rf "$work"
     trap - EXIT
@@ -118,5 +125,10 @@ log "building $ref (venv at /opt/podium, podium and its dependencies from PyPI)"
 podman build --quiet --network=host --volume "$CA_BUNDLE:/run/podium-ca.crt:ro" \
     --label "org.podium.inputs=$digest" -t "$ref" -t "$IMAGE:latest" -f "$ctx/Containerfile" "$ctx" >"$ctx/build.log" 2>&1 \
     || die "podman build failed; the end of its log: $(tail -n 20 "$ctx/build.log")"
+# Older digests of the base image go (only untagged while Space images built on them still exist).
+podman images --format '{{.Repository}}:{{.Tag}}' "$IMAGE" | grep -v -e ":$digest\$" -e ':latest$' \
+    | while read -r old; do
+        podman rmi "$old" >/dev/null 2>&1 || podman untag "$old" "$old" >/dev/null 2>&1 || true
+    done
 log "built $ref in $((SECONDS - start)) s"
 echo "$ref"

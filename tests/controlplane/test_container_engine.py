@@ -9,6 +9,7 @@ GPU device requests are checked as request objects only: this machine has no GPU
 from __future__ import annotations
 
 import io
+import random
 import shutil
 import subprocess
 import tarfile
@@ -28,6 +29,11 @@ from podium_cp.runtime.inventory import parse_nvidia_smi, probe_gpus
 
 ROOT = Path(__file__).resolve().parents[2]
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+# A cold base-image build (debootstrap + pip, ~75 s, bounded by its own timeout) runs in a fixture: the 120 s
+# limit covers the test functions only.
+pytestmark = pytest.mark.timeout(120, func_only=True)
+# Space ids of this run: parallel runs on one machine share Podman, and container names derive from the id.
+RUN_ID = random.randrange(10**8, 10**9)
 
 APP = """\
 import http.server, os
@@ -94,8 +100,9 @@ def app_image(client: docker.DockerClient, base_image: str) -> Iterator[str]:
     lines: list[str] = []
     dockerfile = (
         f"FROM {base_image}\n"
+        # RUN_ID keeps the layer cache from skipping the step whose output shows the mounted bundle.
         f"RUN --mount=type=bind,source={CA_BUNDLE_CONTEXT_PATH},target=/run/podium-ca.crt "
-        "grep -c 'BEGIN CERTIFICATE' /run/podium-ca.crt\n"
+        f"echo run {RUN_ID} && grep -c 'BEGIN CERTIFICATE' /run/podium-ca.crt\n"
         "COPY app.py /app/app.py\n"
     )
     ImageBuilder(client).build(
@@ -120,7 +127,7 @@ def test_failing_build_raises_with_the_log_tail(client: docker.DockerClient, bas
     dockerfile = f"FROM {base_image}\nRUN echo about-to-fail && exit 3\n"
     with pytest.raises(BuildFailed) as failed:
         ImageBuilder(client).build(
-            _context({"Dockerfile": dockerfile}), "localhost/podium-test-broken:1", on_log=lines.append, ca_bundle_path=None
+            _context({"Dockerfile": dockerfile}), f"localhost/podium-test-broken:{RUN_ID}", on_log=lines.append, ca_bundle_path=None
         )
     assert "exit" in failed.value.message
     assert "about-to-fail" in failed.value.log_tail
@@ -141,16 +148,16 @@ def _wait_running(runtime: DockerRuntime, handle: RuntimeHandle, timeout: float 
 def test_runtime_runs_a_space_with_limits(client: docker.DockerClient, app_image: str) -> None:
     runtime = DockerRuntime(client, stop_timeout=1)  # http.server as PID 1 ignores SIGTERM
     spec = ContainerSpec(
-        space_id=987001, name="acme/demo", image=app_image, env={"SPACE_ID": "acme/demo"}, cpu=1.5, memory_mb=256,
+        space_id=RUN_ID, name="acme/demo", image=app_image, env={"SPACE_ID": "acme/demo"}, cpu=1.5, memory_mb=256,
         labels={"org.podium.revision": "3"},
     )
     handle = runtime.start(spec)
     try:
         attrs = client.api.inspect_container(handle.container_id)
-        assert attrs["Name"].lstrip("/") == container_name(987001) == "podium-space-987001"
+        assert attrs["Name"].lstrip("/") == container_name(RUN_ID) == f"podium-space-{RUN_ID}"
         assert attrs["HostConfig"]["NanoCpus"] == 1_500_000_000
         assert attrs["HostConfig"]["Memory"] == 256 * 1024 * 1024
-        assert attrs["Config"]["Labels"]["org.podium.space-id"] == "987001"
+        assert attrs["Config"]["Labels"]["org.podium.space-id"] == str(RUN_ID)
         assert attrs["Config"]["Labels"]["org.podium.revision"] == "3"
         assert handle.url.startswith("http://127.0.0.1:")
         _wait_running(runtime, handle)
@@ -176,7 +183,7 @@ def test_runtime_runs_a_space_with_limits(client: docker.DockerClient, app_image
 
 def test_an_app_that_exits_reports_its_exit_code(client: docker.DockerClient, base_image: str) -> None:
     runtime = DockerRuntime(client)
-    spec = ContainerSpec(space_id=987002, name="acme/crash", image=base_image, cpu=0.5, memory_mb=128)
+    spec = ContainerSpec(space_id=RUN_ID + 1, name="acme/crash", image=base_image, cpu=0.5, memory_mb=128)
     # The base image runs `python app.py` in /app, which does not exist: the app exits with code 2.
     handle = runtime.start(spec)
     try:

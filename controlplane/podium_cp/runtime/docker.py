@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from collections import deque
 from typing import Any
 
 import docker  # type: ignore[import-untyped]
@@ -103,13 +104,22 @@ class DockerRuntime:
 
     def logs(self, handle: RuntimeHandle, tail: int = 200) -> list[str]:
         """The replica's last `tail` lines of stdout and stderr; none for a missing replica."""
+        # The whole log streams through a bounded deque: Podman 4.3's `tail` sometimes blanks the first line.
+        lines: deque[str] = deque(maxlen=max(tail, 0))
+        pending = b""
         try:
-            raw: bytes = self._client.containers.get(handle.container_id).logs(stdout=True, stderr=True, tail=tail)
+            chunks = self._client.containers.get(handle.container_id).logs(stdout=True, stderr=True, stream=True, follow=False)
+            for chunk in chunks:
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                lines.extend(line.decode("utf-8", errors="replace") for line in complete)
         except NotFound:
             return []
         except (APIError, DockerException) as exc:
             raise ContainerEngineError(f"could not read the logs of {handle.container_id[:12]}: {exc}") from exc
-        return raw.decode("utf-8", errors="replace").splitlines()
+        if pending:
+            lines.append(pending.decode("utf-8", errors="replace"))
+        return list(lines)
 
     def remove(self, handle: RuntimeHandle) -> None:
         """Removes the replica, stopping it first; a missing one is not an error."""
