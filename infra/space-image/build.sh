@@ -125,10 +125,6 @@ log "building $ref (venv at /opt/podium, podium and its dependencies from PyPI)"
 podman build --quiet --network=host --volume "$CA_BUNDLE:/run/podium-ca.crt:ro" \
     --label "org.podium.inputs=$digest" -t "$ref" -t "$IMAGE:latest" -f "$ctx/Containerfile" "$ctx" >"$ctx/build.log" 2>&1 \
     || die "podman build failed; the end of its log: $(tail -n 20 "$ctx/build.log")"
-# Older digests of the base image go (only untagged while Space images built on them still exist).
-podman images --format '{{.Repository}}:{{.Tag}}' "$IMAGE" | grep -v -e ":$digest\$" -e ':latest$' \
-    | while read -r old; do
-        podman rmi "$old" >/dev/null 2>&1 || podman untag "$old" "$old" >/dev/null 2>&1 || true
-    done
+# Older digests stay: a Space or a test may still build on one (`podman image prune` reclaims them).
 log "built $ref in $((SECONDS - start)) s"
 echo "$ref"
