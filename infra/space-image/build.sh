@@ -8,7 +8,8 @@
 # constraints.txt and this script: when an image with it exists, nothing is done (well under a second).
 # Base images cannot be pulled here, so the rootfs comes from debootstrap, using the Debian mirror the
 # machine's apt is configured with (its images are cached too: localhost/podium-debian-rootfs:<digest>).
-# Cold: about 40 s for the rootfs + 30-60 s for the venv (pip from PyPI through the host's CA bundle).
+# Cold (measured here): about 60 s for the rootfs (debootstrap) + 20 s for the venv (pip from PyPI through the
+# host's CA bundle); warm (digest unchanged): under a second.
 # Needs root (debootstrap) and Debian's podman, buildah, runc and debootstrap (make setup installs them).
 set -euo pipefail
 

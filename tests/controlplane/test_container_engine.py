@@ -21,8 +21,15 @@ from pathlib import Path
 
 import docker  # type: ignore[import-untyped]
 import pytest
+from docker.errors import ImageNotFound  # type: ignore[import-untyped]
 
-from podium_cp.builds.engine import CA_BUNDLE_CONTEXT_PATH, BuildFailed, ImageBuilder
+from podium_cp.builds.engine import (
+    CA_BUNDLE_CONTEXT_PATH,
+    BuildFailed,
+    ImageBuilder,
+    default_socket_path,
+    docker_host_from_env,
+)
 from podium_cp.runtime import ContainerSpec, RuntimeHandle
 from podium_cp.runtime.docker import DockerRuntime, container_name, gpu_device_requests
 from podium_cp.runtime.inventory import parse_nvidia_smi, probe_gpus
@@ -105,13 +112,18 @@ def app_image(client: docker.DockerClient, base_image: str) -> Iterator[str]:
         f"echo run {RUN_ID} && grep -c 'BEGIN CERTIFICATE' /run/podium-ca.crt\n"
         "COPY app.py /app/app.py\n"
     )
-    ImageBuilder(client).build(
-        _context({"Dockerfile": dockerfile, "app.py": APP}), tag, on_log=lines.append, ca_bundle_path=CA_BUNDLE
-    )
-    assert any(line.startswith("STEP 1/3") or "Step 1/3" in line for line in lines), lines
-    assert any(line.strip().isdigit() and int(line) > 10 for line in lines), lines  # certificates were mounted
-    yield tag
-    client.images.remove(tag, force=True)
+    try:
+        ImageBuilder(client).build(
+            _context({"Dockerfile": dockerfile, "app.py": APP}), tag, on_log=lines.append, ca_bundle_path=CA_BUNDLE
+        )
+        assert any(line.startswith("STEP 1/3") or "Step 1/3" in line for line in lines), lines
+        assert any(line.strip().isdigit() and int(line) > 10 for line in lines), lines  # certificates were mounted
+        yield tag
+    finally:
+        try:
+            client.images.remove(tag, force=True)
+        except ImageNotFound:
+            pass
 
 
 def test_build_streams_logs_and_returns_the_image(client: docker.DockerClient, app_image: str) -> None:
@@ -194,6 +206,16 @@ def test_an_app_that_exits_reports_its_exit_code(client: docker.DockerClient, ba
         assert any("app.py" in line for line in runtime.logs(handle))
     finally:
         runtime.remove(handle)
+
+
+def test_engine_address_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("PODIUM_DOCKER_HOST", raising=False)
+    assert docker_host_from_env() == f"unix://{default_socket_path()}"
+    monkeypatch.setenv("PODIUM_DOCKER_HOST", "unix:///tmp/x.sock")
+    assert docker_host_from_env() == "unix:///tmp/x.sock"
+    monkeypatch.setenv("DOCKER_HOST", "unix:///tmp/y.sock")
+    assert docker_host_from_env() == "unix:///tmp/y.sock"
 
 
 def test_gpu_device_requests() -> None:
