@@ -6,7 +6,11 @@ For a second signed-in user at the same time, use `other_client(api)` (same app,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -101,3 +105,30 @@ def add_org(url: str, name: str, members: dict[str, str] | None = None) -> int:
                  "SELECT :org_id, id, :role, now() FROM users WHERE username = :username",
             org_id=org_id, role=role, username=username)
     return org_id
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """Serve the ASGI `app` with uvicorn on a free local port (in a thread); yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

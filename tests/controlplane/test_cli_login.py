@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from helpers import csrf_headers, new_token, signup
+from helpers import csrf_headers, free_port, new_token, served, signup
 
 from podium_cp.api import create_app
 from podium_cp.settings import Settings
@@ -24,27 +20,11 @@ from podium_cp.settings import Settings
 PODIUM = Path(sys.executable).with_name("podium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
     """The control plane on a free local port; yields its URL."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings)) as url:
+        yield url
 
 
 def run_cli(home: Path, *args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
@@ -108,7 +88,7 @@ def test_refused_revoked_and_unreachable(api: TestClient, server: str, tmp_path:
     revoked = run_cli(tmp_path, "whoami")
     assert revoked.returncode == 1 and "refused the token" in revoked.stderr and "Traceback" not in revoked.stderr
 
-    nowhere = f"http://127.0.0.1:{_free_port()}"
+    nowhere = f"http://127.0.0.1:{free_port()}"
     unreachable = run_cli(tmp_path, "login", "--server", nowhere, "--token", token)
     assert unreachable.returncode == 1 and f"Cannot reach {nowhere}" in unreachable.stderr
     no_server = run_cli(tmp_path / "empty", "whoami")

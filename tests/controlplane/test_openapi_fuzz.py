@@ -7,16 +7,12 @@ and reach the endpoints' own checks. The one check here is schemathesis' `not_a_
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
-import uvicorn
 from fastapi.testclient import TestClient
-from helpers import bearer, csrf_headers, new_token, signup
+from helpers import bearer, csrf_headers, new_token, served, signup
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -28,31 +24,14 @@ from podium_cp.settings import Settings
 EXAMPLES = 12
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_api(settings: Settings, api: TestClient) -> Iterator[tuple[str, dict[str, str]]]:
     """A real server on a free port, and the headers of a signed-in org owner's admin token."""
     signup(api, "fuzzer")
     assert api.post("/api/orgs", json={"name": "acme"}, headers=csrf_headers(api)).status_code == 201
     headers = bearer(new_token(api, ("read", "write", "admin")))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", headers
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served(create_app(settings)) as url:
+        yield url, headers
 
 
 def test_no_input_makes_the_api_fail(live_api: tuple[str, dict[str, str]]) -> None:
