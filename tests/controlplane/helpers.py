@@ -107,6 +107,18 @@ def add_org(url: str, name: str, members: dict[str, str] | None = None) -> int:
     return org_id
 
 
+def user_headers(api: TestClient, username: str) -> dict[str, str]:
+    """Sign `username` up in a browser of their own; the Authorization header of a full-scope token of theirs."""
+    browser = other_client(api)
+    signup(browser, username)
+    return bearer(new_token(browser))
+
+
+def db_url(api: TestClient) -> str:
+    """The database URL of `api`'s app (for `sql(...)`)."""
+    return str(api.app.state.settings.database_url)  # type: ignore[attr-defined]
+
+
 def free_port() -> int:
     """A TCP port nothing listens on right now."""
     with socket.socket() as s:

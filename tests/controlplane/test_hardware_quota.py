@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import audit_actions, bearer, error_code, new_token, other_client, signup, sql
+from helpers import audit_actions, db_url, error_code, sql, user_headers
 
 Headers = dict[str, str]
-
-
-def _user(api: TestClient, username: str) -> Headers:
-    browser = other_client(api)
-    signup(browser, username)
-    return bearer(new_token(browser))
-
-
-def _url(api: TestClient) -> str:
-    return str(api.app.state.settings.database_url)  # type: ignore[attr-defined]
 
 
 @pytest.fixture
 def people(api: TestClient) -> dict[str, Headers]:
     """`site` (site admin), alice (owner of org `acme`), dave (read member), eve (outsider)."""
-    result = {name: _user(api, name) for name in ("site", "alice", "dave", "eve")}
+    result = {name: user_headers(api, name) for name in ("site", "alice", "dave", "eve")}
     assert api.post("/api/orgs", json={"name": "acme"}, headers=result["alice"]).status_code == 201
-    sql(_url(api), "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT o.id, u.id, 'read', now() "
+    sql(db_url(api), "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT o.id, u.id, 'read', now() "
         "FROM orgs o, users u WHERE o.name = 'acme' AND u.username = 'dave'")
     return result
 
@@ -50,7 +40,7 @@ def test_quota_read_and_set(api: TestClient, people: dict[str, Headers]) -> None
     put = api.put("/api/orgs/acme/quota", json={"max_spaces": 3, "max_gpus": 2}, headers=people["site"])
     assert put.status_code == 200 and put.json()["max_gpus"] == 2 and put.json()["custom"] is True
     assert api.get("/api/orgs/acme/quota", headers=people["alice"]).json()["max_spaces"] == 3
-    assert "quota.update" in audit_actions(_url(api))
+    assert "quota.update" in audit_actions(db_url(api))
 
 
 def test_max_spaces(api: TestClient, people: dict[str, Headers]) -> None:
@@ -76,7 +66,7 @@ def test_gpu_over_quota_waits_for_hardware(api: TestClient, people: dict[str, He
     # With a GPU allowed, resuming gets the hardware; a second GPU Space then waits while the first runs.
     api.put("/api/orgs/acme/quota", json={"max_spaces": 50, "max_gpus": 1}, headers=people["site"])
     assert api.post("/api/spaces/acme/gpu/resume", headers=people["alice"]).json()["stage"] == "NO_APP_FILE"
-    sql(_url(api), "UPDATE spaces SET stage = 'RUNNING' WHERE name = 'gpu'")
+    sql(db_url(api), "UPDATE spaces SET stage = 'RUNNING' WHERE name = 'gpu'")
     assert api.get("/api/orgs/acme/quota", headers=people["dave"]).json()["gpus_in_use"] == 1
     second = api.post("/api/spaces", json={"owner": "acme", "name": "gpu2", "hardware": "a10g-small"}, headers=people["alice"])
     assert second.json()["stage"] == "WAITING_FOR_HARDWARE" and "1 are in use" in second.json()["stage_message"]
@@ -91,9 +81,9 @@ def test_gpu_over_quota_waits_for_hardware(api: TestClient, people: dict[str, He
 
 
 def test_unavailable_flavor_is_unknown(api: TestClient, people: dict[str, Headers]) -> None:
-    sql(_url(api), "UPDATE flavors SET available = false WHERE name = 'h100'")
+    sql(db_url(api), "UPDATE flavors SET available = false WHERE name = 'h100'")
     try:
         refused = api.post("/api/spaces", json={"owner": "acme", "name": "big", "hardware": "h100"}, headers=people["alice"])
         assert refused.status_code == 422 and error_code(refused) == "unknown_hardware"
     finally:
-        sql(_url(api), "UPDATE flavors SET available = true WHERE name = 'h100'")
+        sql(db_url(api), "UPDATE flavors SET available = true WHERE name = 'h100'")

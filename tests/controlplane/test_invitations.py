@@ -6,22 +6,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import audit_actions, bearer, csrf_headers, new_token, other_client, signup, sql
+from helpers import audit_actions, csrf_headers, db_url, other_client, signup, sql, user_headers
 
 Headers = dict[str, str]
-
-
-def _user(api: TestClient, username: str) -> Headers:
-    browser = other_client(api)
-    signup(browser, username)
-    return bearer(new_token(browser))
 
 
 @pytest.fixture
 def acme(api: TestClient) -> dict[str, Headers]:
     """Org `acme`: alice owner, bob admin, carol write, dave read; eve and frank outsiders (plain users)."""
     signup(other_client(api), "siteadmin")  # the first user is a site admin; the users under test are not
-    people = {name: _user(api, name) for name in ("alice", "bob", "carol", "dave", "eve", "frank")}
+    people = {name: user_headers(api, name) for name in ("alice", "bob", "carol", "dave", "eve", "frank")}
     assert api.post("/api/orgs", json={"name": "acme"}, headers=people["alice"]).status_code == 201
     for name, role in (("bob", "admin"), ("carol", "write"), ("dave", "read")):
         sql(
@@ -31,10 +25,6 @@ def acme(api: TestClient) -> dict[str, Headers]:
             role=role, name=name,
         )
     return people
-
-
-def _url(api: TestClient) -> str:
-    return str(api.app.state.settings.database_url)  # type: ignore[attr-defined]
 
 
 def _invite(api: TestClient, headers: Headers, **body: Any) -> dict[str, Any]:
@@ -56,7 +46,7 @@ def test_invite_preview_accept(api: TestClient, acme: dict[str, Headers]) -> Non
     assert created["accept_url"] == f"http://testserver/invitations/{token}"
     assert created["invited_by"] == "bob" and created["role"] == "write"
     # The token is stored only as a digest, and never appears in the list or the audit log.
-    stored = sql(_url(api), "SELECT token_hash FROM invitations")[0][0]
+    stored = sql(db_url(api), "SELECT token_hash FROM invitations")[0][0]
     assert token not in stored
     listed = api.get("/api/orgs/acme/invitations", headers=acme["bob"])
     assert listed.status_code == 200
@@ -71,9 +61,9 @@ def test_invite_preview_accept(api: TestClient, acme: dict[str, Headers]) -> Non
     assert accepted.json() == {"org": "acme", "role": "write"}
     assert _role_of(api, acme["eve"], "eve") == "write"
     assert api.get("/api/orgs/acme/invitations", headers=acme["bob"]).json()["items"] == []  # no longer pending
-    actions = audit_actions(_url(api))
+    actions = audit_actions(db_url(api))
     assert "org.invitation.create" in actions and "invitation.accept" in actions
-    assert not sql(_url(api), "SELECT id FROM audit_events WHERE details::text LIKE :t", t=f"%{token}%")
+    assert not sql(db_url(api), "SELECT id FROM audit_events WHERE details::text LIKE :t", t=f"%{token}%")
 
 
 def test_accept_by_cookie_needs_csrf(api: TestClient, acme: dict[str, Headers]) -> None:
@@ -124,7 +114,7 @@ def test_used_invitation_is_gone(api: TestClient, acme: dict[str, Headers]) -> N
 
 def test_expired_invitation_is_gone(api: TestClient, acme: dict[str, Headers]) -> None:
     created = _invite(api, acme["bob"])
-    sql(_url(api), "UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE public_id = :p",
+    sql(db_url(api), "UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE public_id = :p",
         p=created["public_id"])
     response = api.post(f"/api/invitations/{created['token']}/accept", headers=acme["eve"])
     assert response.status_code == 410 and "has expired" in response.json()["error"]["message"]
@@ -139,7 +129,7 @@ def test_revoked_invitation_is_gone(api: TestClient, acme: dict[str, Headers]) -
     assert api.delete(path, headers=acme["bob"]).status_code == 204
     response = api.post(f"/api/invitations/{created['token']}/accept", headers=acme["eve"])
     assert response.status_code == 410 and "was revoked" in response.json()["error"]["message"]
-    assert "org.invitation.revoke" in audit_actions(_url(api))
+    assert "org.invitation.revoke" in audit_actions(db_url(api))
     unknown = api.delete("/api/orgs/acme/invitations/inv_nope", headers=acme["bob"])
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "invitation_not_found"
 

@@ -7,31 +7,32 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import audit_actions, bearer, csrf_headers, error_code, new_token, other_client, signup, sql
+from helpers import (
+    audit_actions,
+    bearer,
+    csrf_headers,
+    db_url,
+    error_code,
+    new_token,
+    other_client,
+    signup,
+    sql,
+    user_headers,
+)
 
 Headers = dict[str, str]
 SECRET_VALUE = "space-s3cr3t-that-must-never-leak-4c3b2a"
 
 
-def _user(api: TestClient, username: str) -> Headers:
-    browser = other_client(api)
-    signup(browser, username)
-    return bearer(new_token(browser))
-
-
-def _url(api: TestClient) -> str:
-    return str(api.app.state.settings.database_url)  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 def acme(api: TestClient) -> dict[str, Headers]:
     """Org `acme`: alice owner, bob admin, carol write, dave read; eve an outsider; `site` the site admin."""
-    people = {"site": _user(api, "siteadmin")}  # the first user is a site admin
-    people.update({name: _user(api, name) for name in ("alice", "bob", "carol", "dave", "eve")})
+    people = {"site": user_headers(api, "siteadmin")}  # the first user is a site admin
+    people.update({name: user_headers(api, name) for name in ("alice", "bob", "carol", "dave", "eve")})
     assert api.post("/api/orgs", json={"name": "acme"}, headers=people["alice"]).status_code == 201
     for name, role in (("bob", "admin"), ("carol", "write"), ("dave", "read")):
         sql(
-            _url(api),
+            db_url(api),
             "INSERT INTO memberships (org_id, user_id, role, created_at) "
             "SELECT o.id, u.id, :role, now() FROM orgs o, users u WHERE o.name = 'acme' AND u.username = :name",
             role=role, name=name,
@@ -59,7 +60,7 @@ def test_create_and_read(api: TestClient, acme: dict[str, Headers], monkeypatch:
     assert api.get("/api/spaces/acme/demo/stages").json()["items"][0]["stage"] == "NO_APP_FILE"
     personal = _create(api, acme["eve"], owner="eve", name="mine")
     assert personal.status_code == 201 and personal.json()["owner"] == "eve"
-    assert "space.create" in audit_actions(_url(api))
+    assert "space.create" in audit_actions(db_url(api))
 
 
 def test_create_refusals(api: TestClient, acme: dict[str, Headers]) -> None:
@@ -166,7 +167,7 @@ def test_settings_need_admin(api: TestClient, acme: dict[str, Headers]) -> None:
     assert api.patch("/api/spaces/acme/demo", json={"sleep_time": 5}, headers=acme["bob"]).status_code == 422
     unknown = api.patch("/api/spaces/acme/demo", json={"hardware": "nope"}, headers=acme["bob"])
     assert unknown.status_code == 422 and error_code(unknown) == "unknown_hardware"
-    assert "space.update" in audit_actions(_url(api))
+    assert "space.update" in audit_actions(db_url(api))
 
 
 def test_restart_pause_resume_delete(api: TestClient, acme: dict[str, Headers]) -> None:
@@ -174,7 +175,7 @@ def test_restart_pause_resume_delete(api: TestClient, acme: dict[str, Headers]) 
     url = "/api/spaces/acme/demo"
     assert api.post(f"{url}/restart", headers=acme["dave"]).status_code == 403
     assert api.post(f"{url}/restart", headers=acme["carol"]).status_code == 200
-    generation = sql(_url(api), "SELECT restart_generation FROM spaces WHERE name = 'demo'")[0][0]
+    generation = sql(db_url(api), "SELECT restart_generation FROM spaces WHERE name = 'demo'")[0][0]
     assert generation == 1
     assert api.post(f"{url}/pause", headers=acme["carol"]).status_code == 403
     paused = api.post(f"{url}/pause", headers=acme["bob"])
@@ -185,9 +186,9 @@ def test_restart_pause_resume_delete(api: TestClient, acme: dict[str, Headers]) 
     resumed = api.post(f"{url}/resume", headers=acme["bob"])
     assert resumed.json()["stage"] == "NO_APP_FILE" and resumed.json()["desired_state"] == "running"
     # With a serving revision, resuming starts the app.
-    sql(_url(api), "INSERT INTO space_revisions (space_id, number, manifest, manifest_digest, space_metadata, message,"
+    sql(db_url(api), "INSERT INTO space_revisions (space_id, number, manifest, manifest_digest, space_metadata, message,"
         " created_at) SELECT id, 1, '{\"files\": []}', 'sha256:x', '{}', '', now() FROM spaces WHERE name = 'demo'")
-    sql(_url(api), "UPDATE spaces SET serving_revision_id = r.id, latest_revision_id = r.id FROM space_revisions r"
+    sql(db_url(api), "UPDATE spaces SET serving_revision_id = r.id, latest_revision_id = r.id FROM space_revisions r"
         " WHERE r.space_id = spaces.id")
     api.post(f"{url}/pause", headers=acme["bob"])
     resumed = api.post(f"{url}/resume", headers=acme["bob"]).json()
@@ -201,10 +202,10 @@ def test_restart_pause_resume_delete(api: TestClient, acme: dict[str, Headers]) 
     assert api.delete(url, headers=acme["bob"]).status_code == 204
     assert api.get(url, headers=acme["bob"]).status_code == 404
     assert api.get("/api/spaces", headers=acme["bob"]).json()["items"] == []
-    assert sql(_url(api), "SELECT desired_state, stage FROM spaces")[0] == ("deleted", "DELETING")
+    assert sql(db_url(api), "SELECT desired_state, stage FROM spaces")[0] == ("deleted", "DELETING")
     taken = _create(api, acme["bob"])
     assert taken.status_code == 409 and error_code(taken) == "space_exists"
-    actions = audit_actions(_url(api))
+    actions = audit_actions(db_url(api))
     for action in ("space.restart", "space.pause", "space.resume", "space.delete"):
         assert action in actions
 
@@ -223,7 +224,7 @@ def test_variables(api: TestClient, acme: dict[str, Headers]) -> None:
     assert api.delete(f"{url}/MODEL", headers=acme["bob"]).status_code == 204
     missing = api.delete(f"{url}/MODEL", headers=acme["bob"])
     assert missing.status_code == 404 and error_code(missing) == "variable_not_found"
-    actions = audit_actions(_url(api))
+    actions = audit_actions(db_url(api))
     assert actions.count("space.variable.write") == 2 and "space.variable.delete" in actions
 
 
@@ -236,7 +237,7 @@ def test_secrets_never_shown(api: TestClient, acme: dict[str, Headers]) -> None:
     listed = api.get(url, headers=acme["carol"])
     assert [s["name"] for s in listed.json()["items"]] == ["HF_TOKEN"] and SECRET_VALUE not in listed.text
     assert api.get(url, headers=acme["dave"]).status_code == 403
-    row = sql(_url(api), "SELECT s.space_id, s.key_id, s.nonce, s.ciphertext FROM space_secrets s")[0]
+    row = sql(db_url(api), "SELECT s.space_id, s.key_id, s.nonce, s.ciphertext FROM space_secrets s")[0]
     assert SECRET_VALUE.encode() not in bytes(row[3])
     from conftest import TEST_SECRET_KEYS
 
@@ -246,7 +247,7 @@ def test_secrets_never_shown(api: TestClient, acme: dict[str, Headers]) -> None:
     assert opened == SECRET_VALUE.encode()
     assert api.delete(f"{url}/HF_TOKEN", headers=acme["bob"]).status_code == 204
     assert api.delete(f"{url}/HF_TOKEN", headers=acme["bob"]).status_code == 404
-    audit_rows = sql(_url(api), "SELECT action, target, details::text FROM audit_events")
+    audit_rows = sql(db_url(api), "SELECT action, target, details::text FROM audit_events")
     assert {"space.secret.write", "space.secret.delete"} <= {r[0] for r in audit_rows}
     assert all(SECRET_VALUE not in " ".join(str(c) for c in r) for r in audit_rows)
 
@@ -257,7 +258,7 @@ def test_org_limited_token(api: TestClient, acme: dict[str, Headers]) -> None:
     browser = other_client(api)
     signup(browser, "gina")
     assert browser.post("/api/orgs", json={"name": "other"}, headers=csrf_headers(browser)).status_code == 201
-    sql(_url(api), "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT o.id, u.id, 'write', now() "
+    sql(db_url(api), "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT o.id, u.id, 'write', now() "
         "FROM orgs o, users u WHERE o.name = 'acme' AND u.username = 'gina'")
     assert _create(api, acme["alice"], name="internal", visibility="org").status_code == 201
     assert _create(api, acme["alice"], name="pub").status_code == 201
@@ -273,5 +274,5 @@ def test_org_limited_token(api: TestClient, acme: dict[str, Headers]) -> None:
 
 def test_resume_running_space_keeps_its_stage(api: TestClient, acme: dict[str, Headers]) -> None:
     assert _create(api, acme["bob"]).status_code == 201
-    sql(_url(api), "UPDATE spaces SET stage = 'RUNNING'")
+    sql(db_url(api), "UPDATE spaces SET stage = 'RUNNING'")
     assert api.post("/api/spaces/acme/demo/resume", headers=acme["bob"]).json()["stage"] == "RUNNING"

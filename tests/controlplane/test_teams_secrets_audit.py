@@ -6,31 +6,21 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import audit_actions, bearer, new_token, other_client, signup, sql
+from helpers import audit_actions, db_url, other_client, signup, sql, user_headers
 
 Headers = dict[str, str]
 SECRET_VALUE = "s3cr3t-value-that-must-never-leak-9f8e7d"
-
-
-def _user(api: TestClient, username: str) -> Headers:
-    browser = other_client(api)
-    signup(browser, username)
-    return bearer(new_token(browser))
-
-
-def _url(api: TestClient) -> str:
-    return str(api.app.state.settings.database_url)  # type: ignore[attr-defined]
 
 
 @pytest.fixture
 def acme(api: TestClient) -> dict[str, Headers]:
     """Org `acme`: alice owner, bob admin, carol write, dave read; eve an outsider."""
     signup(other_client(api), "siteadmin")  # the first user is a site admin; the users under test are not
-    people = {name: _user(api, name) for name in ("alice", "bob", "carol", "dave", "eve")}
+    people = {name: user_headers(api, name) for name in ("alice", "bob", "carol", "dave", "eve")}
     assert api.post("/api/orgs", json={"name": "acme"}, headers=people["alice"]).status_code == 201
     for name, role in (("bob", "admin"), ("carol", "write"), ("dave", "read")):
         sql(
-            _url(api),
+            db_url(api),
             "INSERT INTO memberships (org_id, user_id, role, created_at) "
             "SELECT o.id, u.id, :role, now() FROM orgs o, users u WHERE o.name = 'acme' AND u.username = :name",
             role=role, name=name,
@@ -66,7 +56,7 @@ def test_team_lifecycle(api: TestClient, acme: dict[str, Headers]) -> None:
     assert api.delete("/api/orgs/acme/teams/ml/members/carol", headers=bob).status_code == 204
     assert api.delete("/api/orgs/acme/teams/ml", headers=bob).status_code == 204
     assert api.get("/api/orgs/acme/teams/ml", headers=bob).status_code == 404
-    actions = audit_actions(_url(api))
+    actions = audit_actions(db_url(api))
     for action in ("team.create", "team.member.add", "team.grant", "team.update", "team.revoke",
                    "team.member.remove", "team.delete"):
         assert action in actions, action
@@ -79,7 +69,7 @@ def test_team_grants_reach_the_members_actor(api: TestClient, acme: dict[str, He
     api.post("/api/orgs/acme/teams", json={"name": "ml"}, headers=bob)
     api.put("/api/orgs/acme/teams/ml/members/dave", headers=bob)
     api.put("/api/orgs/acme/teams/ml/grants/demo", json={"role": "write"}, headers=bob)
-    rows = sql(_url(api), "SELECT g.space_name, g.role FROM team_grants g JOIN team_members m USING (team_id) "
+    rows = sql(db_url(api), "SELECT g.space_name, g.role FROM team_grants g JOIN team_members m USING (team_id) "
                           "JOIN users u ON u.id = m.user_id WHERE u.username = 'dave'")
     assert [tuple(r) for r in rows] == [("demo", "write")]
 
@@ -131,21 +121,21 @@ def test_secrets_are_sealed_and_never_shown(api: TestClient, acme: dict[str, Hea
     for response in responses:
         assert SECRET_VALUE not in response.text
     # At rest: ciphertext under the configured key, not the value; nothing in the audit log either.
-    key_id, ciphertext = sql(_url(api), "SELECT key_id, ciphertext FROM secrets")[0]
+    key_id, ciphertext = sql(db_url(api), "SELECT key_id, ciphertext FROM secrets")[0]
     assert key_id == "k1" and SECRET_VALUE.encode() not in bytes(ciphertext)
-    assert not sql(_url(api), "SELECT id FROM audit_events WHERE details::text LIKE '%s3cr3t%' OR target LIKE '%s3cr3t%'")
-    assert audit_actions(_url(api)).count("secret.write") == 2
+    assert not sql(db_url(api), "SELECT id FROM audit_events WHERE details::text LIKE '%s3cr3t%' OR target LIKE '%s3cr3t%'")
+    assert audit_actions(db_url(api)).count("secret.write") == 2
     assert api.delete("/api/orgs/acme/secrets/HF_TOKEN", headers=bob).status_code == 204
     assert api.delete("/api/orgs/acme/secrets/HF_TOKEN", headers=bob).status_code == 404
-    assert sql(_url(api), "SELECT count(*) FROM secrets")[0][0] == 0
-    assert "secret.delete" in audit_actions(_url(api))
+    assert sql(db_url(api), "SELECT count(*) FROM secrets")[0][0] == 0
+    assert "secret.delete" in audit_actions(db_url(api))
 
 
 def test_secret_ciphertext_opens_only_on_its_row(api: TestClient, acme: dict[str, Headers]) -> None:
     from podium_cp.crypto import DecryptionError, SecretBox, secret_aad
 
     api.put("/api/orgs/acme/secrets/A", json={"value": SECRET_VALUE}, headers=acme["bob"])
-    org_id, key_id, nonce, ciphertext = sql(_url(api), "SELECT org_id, key_id, nonce, ciphertext FROM secrets")[0]
+    org_id, key_id, nonce, ciphertext = sql(db_url(api), "SELECT org_id, key_id, nonce, ciphertext FROM secrets")[0]
     box = SecretBox(api.app.state.settings.secret_keys)  # type: ignore[attr-defined]
     assert box.open(key_id, bytes(nonce), bytes(ciphertext), secret_aad(org_id, "", "A")) == SECRET_VALUE.encode()
     with pytest.raises(DecryptionError):
