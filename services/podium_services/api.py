@@ -8,10 +8,10 @@ can start at once.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from podium_cp.settings import Settings, SettingsError
+from podium_services.serving import serve, server_parser
 
 
 def build_app():  # type: ignore[no-untyped-def]
@@ -22,26 +22,20 @@ def build_app():  # type: ignore[no-untyped-def]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="podium_services.api", description="Serve Podium's control-plane API.")
-    parser.add_argument("--host", help="address to bind (default PODIUM_API_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default PODIUM_API_PORT or 8700)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser = server_parser(
+        "podium_services.api", "Serve Podium's control-plane API.", "PODIUM_API_HOST", "PODIUM_API_PORT", 8700
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         print(f"podium api: {error}", file=sys.stderr)
         return 2
-    import uvicorn
-
-    uvicorn.run(
+    serve(
         "podium_services.api:build_app",
-        factory=True,
-        host=args.host or settings.api_host,
-        port=args.port or settings.api_port,
-        workers=args.workers,
-        log_level="warning",
-        access_log=False,
+        args.host or settings.api_host,
+        args.port or settings.api_port,
+        args.workers,
         proxy_headers=True,
     )
     return 0

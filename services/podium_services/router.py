@@ -10,11 +10,11 @@ X-Forwarded-For and sets the others itself).
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from podium_cp.router import RouterConfig, SpacesRouter
 from podium_cp.settings import Settings, SettingsError
+from podium_services.serving import serve, server_parser
 
 
 def build_app() -> SpacesRouter:
@@ -23,10 +23,9 @@ def build_app() -> SpacesRouter:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="podium_services.router", description="Serve Podium Spaces.")
-    parser.add_argument("--host", help="address to bind (default PODIUM_ROUTER_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default PODIUM_ROUTER_PORT or 8080)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser = server_parser(
+        "podium_services.router", "Serve Podium Spaces.", "PODIUM_ROUTER_HOST", "PODIUM_ROUTER_PORT", 8080
+    )
     args = parser.parse_args(argv)
     try:
         Settings.from_env()
@@ -34,16 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"podium router: {error}", file=sys.stderr)
         return 2
-    import uvicorn
-
-    uvicorn.run(
+    serve(
         "podium_services.router:build_app",
-        factory=True,
-        host=args.host or config.host,
-        port=args.port or config.port,
-        workers=args.workers,
-        log_level="warning",
-        access_log=False,
+        args.host or config.host,
+        args.port or config.port,
+        args.workers,
         proxy_headers=False,
         ws="websockets-sansio",
     )
