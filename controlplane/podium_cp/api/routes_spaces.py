@@ -364,16 +364,28 @@ async def delete_variable(
     owner: Owner, name: SpaceName, var: EnvName, db: DB, actor: SignedIn, request: Request
 ) -> Response:
     """Delete a variable. Needs `space.admin`."""
+    await _delete_named(db, actor, request, owner, name, SpaceVariable, var, "variable")
+    return Response(status_code=204)
+
+async def _delete_named(
+    db: AsyncSession,
+    actor: Actor,
+    request: Request,
+    owner: str,
+    name: str,
+    model: type[SpaceVariable] | type[SpaceSecret],
+    key: str,
+    kind: str,
+) -> None:
+    """Delete the Space's variable or secret `key` (`kind` names it in the 404 and the audit action).
+    Needs `space.admin`."""
     space, ref = await find_space(db, actor, owner, name)
     require(actor, Action.SPACE_ADMIN, ref)
-    variable = (
-        await db.execute(select(SpaceVariable).where(SpaceVariable.space_id == space.id, SpaceVariable.name == var))
-    ).scalar_one_or_none()
-    if variable is None:
-        raise NotFound(f"Space '{owner}/{name}' has no variable named {var!r}", code="variable_not_found")
-    await db.delete(variable)
-    await _record(db, actor, "space.variable.delete", space, request, what=var)
-    return Response(status_code=204)
+    row = (await db.execute(select(model).where(model.space_id == space.id, model.name == key))).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"Space '{owner}/{name}' has no {kind} named {key!r}", code=f"{kind}_not_found")
+    await db.delete(row)
+    await _record(db, actor, f"space.{kind}.delete", space, request, what=key)
 
 
 # --- secrets -------------------------------------------------------------------------------------------
@@ -432,13 +444,5 @@ async def delete_secret(
     owner: Owner, name: SpaceName, secret: EnvName, db: DB, actor: SignedIn, request: Request
 ) -> Response:
     """Delete a secret. Needs `space.admin`."""
-    space, ref = await find_space(db, actor, owner, name)
-    require(actor, Action.SPACE_ADMIN, ref)
-    row = (
-        await db.execute(select(SpaceSecret).where(SpaceSecret.space_id == space.id, SpaceSecret.name == secret))
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"Space '{owner}/{name}' has no secret named {secret!r}", code="secret_not_found")
-    await db.delete(row)
-    await _record(db, actor, "space.secret.delete", space, request, what=secret)
+    await _delete_named(db, actor, request, owner, name, SpaceSecret, secret, "secret")
     return Response(status_code=204)
