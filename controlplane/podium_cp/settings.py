@@ -68,6 +68,22 @@ class Settings:
     oidc_allow_insecure: bool = False
     api_host: str = "127.0.0.1"
     api_port: int = 8700
+    # Spaces: served at NAME--OWNER.spaces.DOMAIN; the public URL's scheme and port are those of the router.
+    spaces_domain: str = "localhost"
+    spaces_public_url: str = "http://spaces.localhost:8080"  # scheme://spaces.DOMAIN[:PORT] as browsers reach it
+    # The image every podium/gradio Space builds FROM (infra/space-image/build.sh tags it :latest).
+    space_base_image: str = "localhost/podium-space-base:latest"
+    # A CA bundle given to builds and containers (TLS-intercepting proxies); None: the image's own bundle.
+    ca_bundle: str | None = None
+
+    def space_url(self, owner: str, name: str) -> str:
+        """The public URL of Space OWNER/NAME: `scheme://NAME--OWNER.spaces.DOMAIN[:PORT]`."""
+        scheme, _, netloc = self.spaces_public_url.partition("://")
+        return f"{scheme}://{name}--{owner}.{netloc}".lower()
+
+    def space_host(self, owner: str, name: str) -> str:
+        """The host (and port, when not the scheme's default) of Space OWNER/NAME, as in SPACE_HOST."""
+        return self.space_url(owner, name).partition("://")[2]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +99,7 @@ class Settings:
         if signup not in ("open", "closed"):
             raise SettingsError(f"PODIUM_SIGNUP={signup!r}: use open or closed")
         port = _int(env, "PODIUM_API_PORT", 8700)
+        spaces_domain = (env.get("PODIUM_SPACES_DOMAIN") or "localhost").strip().strip(".").lower()
         return cls(
             database_url=_async_url(database_url),
             data_dir=data_dir,
@@ -96,7 +113,38 @@ class Settings:
             oidc_allow_insecure=_bool(env, "PODIUM_OIDC_ALLOW_INSECURE", False),
             api_host=env.get("PODIUM_API_HOST", "127.0.0.1"),
             api_port=port,
+            spaces_domain=spaces_domain,
+            spaces_public_url=_spaces_public_url(env, spaces_domain),
+            space_base_image=env.get("PODIUM_SPACE_BASE_IMAGE") or "localhost/podium-space-base:latest",
+            ca_bundle=_ca_bundle(env),
         )
+
+
+def _spaces_public_url(env: Mapping[str, str], domain: str) -> str:
+    """PODIUM_SPACES_PUBLIC_URL, else http://spaces.DOMAIN:PODIUM_ROUTER_PORT (the router serves plain HTTP)."""
+    raw = (env.get("PODIUM_SPACES_PUBLIC_URL") or "").strip().rstrip("/")
+    if not raw:
+        return f"http://spaces.{domain}:{_int(env, 'PODIUM_ROUTER_PORT', 8080)}"
+    scheme, sep, netloc = raw.partition("://")
+    if scheme not in ("http", "https") or not sep or not netloc.startswith(f"spaces.{domain}") or "/" in netloc:
+        raise SettingsError(
+            f"PODIUM_SPACES_PUBLIC_URL={raw!r} must be http(s)://spaces.{domain}[:PORT] "
+            "(PODIUM_SPACES_DOMAIN is the part after 'spaces.')"
+        )
+    return raw.lower()
+
+
+def _ca_bundle(env: Mapping[str, str]) -> str | None:
+    """PODIUM_CA_BUNDLE (a PEM file; empty: none), else the host's bundle when it exists."""
+    raw = env.get("PODIUM_CA_BUNDLE")
+    if raw is None:
+        default = Path("/etc/ssl/certs/ca-certificates.crt")
+        return str(default) if default.is_file() else None
+    if raw.strip() == "":
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError(f"PODIUM_CA_BUNDLE={raw!r} is not a file; point it at a PEM bundle or set it empty")
+    return raw
 
 
 def _async_url(url: str) -> str:

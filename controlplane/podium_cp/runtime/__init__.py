@@ -1,5 +1,12 @@
 """Where Spaces run: the `Runtime` interface (base.py) and its Docker Engine API backend (docker.py)."""
 
-from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, Runtime, RuntimeHandle, RuntimeStatus
+from podium_cp.runtime.base import (
+    ContainerEngineError,
+    ContainerSpec,
+    Replica,
+    Runtime,
+    RuntimeHandle,
+    RuntimeStatus,
+)
 
-__all__ = ["ContainerEngineError", "ContainerSpec", "Runtime", "RuntimeHandle", "RuntimeStatus"]
+__all__ = ["ContainerEngineError", "ContainerSpec", "Replica", "Runtime", "RuntimeHandle", "RuntimeStatus"]

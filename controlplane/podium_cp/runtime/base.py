@@ -41,6 +41,15 @@ class RuntimeHandle:
 
 
 @dataclass(frozen=True)
+class Replica:
+    """A replica the runtime found (after a restart of the reconciler, say): its handle and labels."""
+
+    space_id: int
+    handle: RuntimeHandle
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RuntimeStatus:
     """What a replica is doing now. `health` comes from an HTTP GET of its URL."""
 
@@ -70,4 +79,8 @@ class Runtime(Protocol):
 
     def remove(self, handle: RuntimeHandle) -> None:
         """Removes the replica (stopping it first); a missing one is not an error."""
+        ...
+
+    def replicas(self) -> list[Replica]:
+        """Every Space replica this runtime holds, running or not (the reconciler adopts or removes them)."""
         ...

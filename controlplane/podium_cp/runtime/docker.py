@@ -11,7 +11,7 @@ import docker  # type: ignore[import-untyped]
 from docker.errors import APIError, DockerException, NotFound  # type: ignore[import-untyped]
 from docker.types import DeviceRequest  # type: ignore[import-untyped]
 
-from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, RuntimeHandle, RuntimeStatus
+from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, Replica, RuntimeHandle, RuntimeStatus
 
 CONTAINER_PREFIX = "podium-space-"
 LABEL_SPACE_ID = "org.podium.space-id"
@@ -129,6 +129,26 @@ class DockerRuntime:
             return
         except (APIError, DockerException) as exc:
             raise ContainerEngineError(f"could not remove container {handle.container_id[:12]}: {exc}") from exc
+
+    def replicas(self) -> list[Replica]:
+        """Every `podium-space-*` container (by its space-id label), running or not."""
+        try:
+            found = self._client.api.containers(all=True, filters={"label": LABEL_SPACE_ID})
+        except (APIError, DockerException) as exc:
+            raise ContainerEngineError(f"could not list the Space containers: {exc}") from exc
+        replicas = []
+        for attrs in found:
+            labels = dict(attrs.get("Labels") or {})
+            space_id = labels.get(LABEL_SPACE_ID, "")
+            if not space_id.isdigit():
+                continue
+            port = next((p.get("PublicPort") for p in attrs.get("Ports") or [] if p.get("PublicPort")), None)
+            url = f"http://{self._host}:{port}" if port else ""
+            replicas.append(
+                Replica(space_id=int(space_id), handle=RuntimeHandle(container_id=str(attrs["Id"]), url=url),
+                        labels=labels)
+            )
+        return replicas
 
     def _remove_by_name(self, name: str) -> None:
         try:
