@@ -124,7 +124,8 @@ def _spaces_public_url(env: Mapping[str, str], domain: str) -> str:
     """PODIUM_SPACES_PUBLIC_URL, else http://spaces.DOMAIN:PODIUM_ROUTER_PORT (the router serves plain HTTP)."""
     raw = (env.get("PODIUM_SPACES_PUBLIC_URL") or "").strip().rstrip("/")
     if not raw:
-        return f"http://spaces.{domain}:{_int(env, 'PODIUM_ROUTER_PORT', 8080)}"
+        port = _int(env, "PODIUM_ROUTER_PORT", 8080)
+        return f"http://spaces.{domain}" + ("" if port == 80 else f":{port}")
     scheme, sep, netloc = raw.partition("://")
     if scheme not in ("http", "https") or not sep or not netloc.startswith(f"spaces.{domain}") or "/" in netloc:
         raise SettingsError(
