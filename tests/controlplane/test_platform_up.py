@@ -1,0 +1,167 @@
+"""The pure parts of `python -m podium_services.platform` (what `make up` runs): arguments, the admin's
+credential files, and the children's order and environment, through the `plan_children` / `start_children`
+seams. Starting the whole platform (Postgres, Podman, the base image, every process) is covered end to end
+elsewhere; here nothing is started.
+"""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podium_services import platform
+from podium_services.platform import ChildSpec
+
+
+def _args(**overrides: str) -> Any:
+    return platform.parse_args([f"--{k.replace('_', '-')}={v}" for k, v in overrides.items()], environ={})
+
+
+def _env(args: Any, tmp_path: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+    return platform.child_env(
+        args, environ or {"PATH": "/usr/bin"}, data_dir=tmp_path, database_url="postgresql+psycopg://p@h:1/db",
+        secret_keys="k1:abc", docker_host=f"unix://{tmp_path}/podman.sock", base_image="localhost/base:1234",
+    )
+
+
+def test_defaults_without_environment() -> None:
+    args = platform.parse_args([], environ={})
+    assert (args.pg_port, args.api_port, args.router_port, args.app_port) == (5433, 8700, 8080, 7860)
+    assert args.host == "127.0.0.1" and args.spaces_domain == "localhost" and not args.no_examples
+    assert Path(args.data_dir) == platform.ROOT / ".podium-data"
+
+
+def test_defaults_come_from_podium_variables_and_flags_win() -> None:
+    environ = {"PODIUM_DATA_DIR": "/srv/podium", "PODIUM_ROUTER_PORT": "8085", "PODIUM_API_PORT": "8755",
+               "PODIUM_SPACES_DOMAIN": "example.org"}
+    args = platform.parse_args(["--api-port", "9000", "--no-examples"], environ=environ)
+    assert (args.data_dir, args.router_port, args.api_port) == ("/srv/podium", 8085, 9000)
+    assert args.spaces_domain == "example.org" and args.no_examples
+
+
+def test_admin_password_is_made_once_private_and_reused(tmp_path: Path) -> None:
+    password, made = platform.admin_password(tmp_path)
+    path = tmp_path / "admin-password"
+    assert made and len(password) >= 20
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == password + "\n"
+    again, made_again = platform.admin_password(tmp_path)
+    assert (again, made_again) == (password, False)
+
+
+def test_admin_password_file_gets_private_again_and_an_empty_one_is_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "admin-password"
+    path.write_text("my own passphrase\n")
+    path.chmod(0o644)
+    assert platform.admin_password(tmp_path) == ("my own passphrase", False)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.write_text("\n")
+    password, made = platform.admin_password(tmp_path)
+    assert made and password and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_write_private_replaces_a_readable_file_with_a_private_one(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "admin-token"
+    path.parent.mkdir()
+    path.write_text("old")
+    path.chmod(0o644)
+    platform.write_private(path, "pdm_new\n")
+    assert path.read_text() == "pdm_new\n" and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_children_start_in_order_with_the_platform_environment(tmp_path: Path) -> None:
+    args = _args(api_port="8755", router_port="8085", app_port="7875")
+    env = _env(args, tmp_path)
+    specs = platform.plan_children(args, env)
+    assert [s.name for s in specs] == ["api", "builder", "reconciler", "router", "example app"]
+    assert [s.argv[1:] for s in specs[:4]] == [["-m", f"podium_services.{n}"] for n in platform.SERVICES]
+    assert specs[4].argv[1] == str(Path(args.app).resolve())
+    for spec in specs:
+        assert spec.argv[0] == sys.executable
+        assert spec.env["PODIUM_DATABASE_URL"] == "postgresql+psycopg://p@h:1/db"
+        assert spec.env["PODIUM_DATA_DIR"] == str(tmp_path)
+        assert spec.env["PODIUM_SECRET_KEYS"] == "k1:abc"
+        assert spec.env["DOCKER_HOST"] == f"unix://{tmp_path}/podman.sock"
+        assert spec.env["PODIUM_SPACE_BASE_IMAGE"] == "localhost/base:1234"
+        assert spec.env["PODIUM_SPACES_DOMAIN"] == "localhost"
+        assert spec.env["PODIUM_SPACES_PUBLIC_URL"] == "http://spaces.localhost:8085"
+        assert spec.env["PODIUM_ROUTER_PORT"] == "8085"
+        assert spec.env["PODIUM_PUBLIC_URL"] == "http://127.0.0.1:8755"
+        assert spec.env["PATH"] == "/usr/bin"
+    assert specs[4].env["PODIUM_SERVER_PORT"] == "7875"
+    assert "PODIUM_SERVER_PORT" not in specs[0].env
+
+
+def test_given_public_urls_are_kept_and_port_80_is_left_out(tmp_path: Path) -> None:
+    args = _args(router_port="80", spaces_domain="example.org")
+    env = _env(args, tmp_path)
+    assert env["PODIUM_SPACES_PUBLIC_URL"] == "http://spaces.example.org"
+    assert platform.space_url(env["PODIUM_SPACES_PUBLIC_URL"], "admin", "Hello") == "http://hello--admin.spaces.example.org"
+    given = {"PODIUM_SPACES_PUBLIC_URL": "https://spaces.example.org/", "PODIUM_PUBLIC_URL": "https://podium.example.org"}
+    env = _env(args, tmp_path, given)
+    assert env["PODIUM_SPACES_PUBLIC_URL"] == "https://spaces.example.org"
+    assert env["PODIUM_PUBLIC_URL"] == "https://podium.example.org"
+
+
+class _FakeChild:
+    """Stands in for a Popen (starting the real services needs the whole platform, covered end to end)."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], events: list[str]) -> None:
+        self.name, self.events, self.returncode = argv[-1], events, None
+        events.append(f"start {self.name}")
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        self.events.append(f"stop {self.name}")
+        self.returncode = 0
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired("child", timeout or 0)
+        return self.returncode
+
+    def kill(self) -> None:
+        self.returncode = -9
+
+
+def test_children_stop_in_reverse_order_when_the_stack_closes() -> None:
+    events: list[str] = []
+    specs = [ChildSpec(name, ["python", name], {}) for name in ("api", "builder", "reconciler", "router", "app")]
+    with ExitStack() as stack:
+        stack.callback(events.append, "stop postgres")
+        started = platform.start_children(specs, stack, popen=lambda argv, env: _FakeChild(argv, env, events))
+        assert [spec.name for spec, _ in started] == ["api", "builder", "reconciler", "router", "app"]
+        started[1][1].returncode = 1  # an exited child is not signalled again
+    assert events == [
+        "start api", "start builder", "start reconciler", "start router", "start app",
+        "stop app", "stop router", "stop reconciler", "stop api", "stop postgres",
+    ]
+
+
+def test_example_spaces_are_valid_podium_spaces() -> None:
+    from podium.spaces import build_manifest, load_metadata, problems
+
+    folders = platform.example_spaces()
+    assert [f.name for f in folders] == ["chat", "hello"]
+    for folder in folders:
+        metadata = load_metadata(folder)
+        assert metadata.sdk == "podium" and metadata.app_file == "app.py" and metadata.sleep_time
+        manifest = build_manifest(folder)
+        assert not problems(folder, manifest.paths)
+        assert sorted(manifest.paths) == ["README.md", "app.py"]  # no requirements: the base image has podium
+
+
+@pytest.mark.parametrize("name", ["hello", "chat"])
+def test_example_space_apps_build_their_demo(name: str) -> None:
+    path = str(platform.EXAMPLE_SPACES / name / "app.py")
+    code = f"import runpy, podium; ns = runpy.run_path({path!r}); assert isinstance(ns['demo'], podium.Blocks)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
