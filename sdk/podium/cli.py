@@ -1,5 +1,5 @@
 """The `podium` command line: `podium run app.py`, `podium login`, `podium logout`, `podium whoami`,
-`podium spaces check`, `podium version`.
+`podium spaces check|ls|info|logs|...` (podium.spaces.commands), `podium push`, `podium version`.
 
 Start-up must stay fast, so this module imports only the standard library at module level; a command
 imports what it needs when it runs. To add a command, write `_add_NAME(subparsers)` that registers its
@@ -233,7 +233,8 @@ def _spaces_check(args: argparse.Namespace) -> int:
 
 def _add_spaces(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "spaces", help="work with Spaces (check a Space folder)", description="Work with Podium Spaces."
+        "spaces", help="work with Spaces: check, ls, info, logs, restart, delete, secrets, ...",
+        description="Work with Podium Spaces."
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     check = commands.add_parser(
@@ -245,12 +246,70 @@ def _add_spaces(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     check.add_argument("dir", nargs="?", default=".", help="the Space folder (default: the current folder)")
     check.add_argument("-v", "--verbose", action="store_true", help="list every file and every ignored path")
     check.set_defaults(handler=_spaces_check)
+    _add_space_commands(commands)
 
     def _spaces_help(args: argparse.Namespace) -> int:
         parser.print_help()
         return 2
 
     parser.set_defaults(handler=_spaces_help)
+
+
+def _spaces_command(command: str) -> Handler:
+    """The handler of `podium spaces COMMAND`: podium.spaces.commands, imported when it runs."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from podium.spaces import commands
+
+        return commands.run(command, args)
+
+    return handler
+
+
+def _add_space_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`podium spaces ls|info|logs|restart|pause|resume|delete|secrets|variables|hardware`."""
+
+    def add(command: str, summary: str, space: str | None = "OWNER/NAME") -> argparse.ArgumentParser:
+        sub = commands.add_parser(command, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        if space == "OWNER/NAME":
+            sub.add_argument("space", metavar="OWNER/NAME", help="the Space")
+        sub.add_argument("--server", help="the Podium server (default: the one `podium login` stored)")
+        sub.set_defaults(handler=_spaces_command(command))
+        return sub
+
+    ls = add("ls", "list the Spaces you can see", space=None)
+    ls.add_argument("--owner", help="only this org's or user's Spaces")
+    ls.add_argument("--search", help="only Spaces whose name or title contains this")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add("info", "show a Space's settings, stage, revisions and last stage changes").add_argument(
+        "--json", action="store_true", help="print JSON")
+    logs = add("logs", "print a Space's runtime log, or a build's log with --build")
+    logs.add_argument("--build", nargs="?", const="latest", metavar="ID",
+                      help="the log of build ID (default: the latest build) instead of the running container's")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing new lines (Ctrl-C stops)")
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines (runtime log default: 200)")
+    add("restart", "restart a Space's container")
+    add("pause", "stop a Space until it is resumed (admins)")
+    add("resume", "start a paused Space again (admins)")
+    add("delete", "delete a Space for good (admins)").add_argument(
+        "--yes", "-y", action="store_true", help="do not ask; needed without a terminal")
+    for kind in ("secrets", "variables"):
+        parser = add(kind, f"list, set or remove a Space's {kind}")
+        actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+        lister = actions.add_parser("ls", help=f"list the {kind}" + (" (names only)" if kind == "secrets" else ""))
+        setter = actions.add_parser("set", help=f"create or replace one of the {kind}")
+        setter.add_argument("key", metavar="NAME", help="letters, digits and _, not starting with a digit")
+        if kind == "secrets":
+            setter.add_argument("--value", help="the value (default: read from stdin, or asked for without echo)")
+        else:
+            setter.add_argument("value", metavar="VALUE")
+        remover = actions.add_parser("rm", help=f"remove one of the {kind}")
+        remover.add_argument("key", metavar="NAME")
+        for action in (lister, setter, remover):  # --server also after the action; SUPPRESS keeps one given before
+            action.add_argument("--server", default=argparse.SUPPRESS, help="the Podium server")
+    hardware = add("hardware", "list the hardware flavors, or show or change a Space's", space=None)
+    hardware.add_argument("space", metavar="OWNER/NAME", nargs="?", help="the Space (default: list the flavors)")
+    hardware.add_argument("--set", metavar="FLAVOR", help="move the Space to this flavor (admins)")
 
 
 # --- podium version ------------------------------------------------------------------------------

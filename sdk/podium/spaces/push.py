@@ -10,27 +10,30 @@ The steps, each reported on stderr:
 5. follow the build's log live (`GET .../builds/{id}/logs?follow=true`) and then the Space's stage until it
    runs, or fails: the exit code is non-zero for BUILD_ERROR, CONFIG_ERROR, NO_APP_FILE or RUNTIME_ERROR.
 
-The server and the API token come from `podium login` (podium.platform_auth).
+The server and the API token come from `podium login` (podium.platform_auth); the API calls are
+`podium.spaces.client.SpacesClient`'s (re-exported here).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from podium.spaces.bundle import BundleFile, BundleManifest, build_manifest, size_text
+from podium.spaces.bundle import BundleFile, build_manifest, size_text
+from podium.spaces.client import SpacesClient as SpacesClient  # re-exported: `podium push` callers import it here
+from podium.spaces.client import SpacesError
 from podium.spaces.metadata import load_metadata, problems
 
 FAILED_STAGES = frozenset({"BUILD_ERROR", "CONFIG_ERROR", "NO_APP_FILE", "RUNTIME_ERROR", "WAITING_FOR_HARDWARE"})
 UPLOAD_CHUNK = 1 << 20
 
 
-class PushError(Exception):
-    """The push could not be done; the message says why and what to do."""
+# The push's own errors and those of the API calls it makes are one type: `podium push` reports both alike.
+PushError = SpacesError
 
 
 @dataclass(frozen=True)
@@ -61,86 +64,6 @@ def parse_space_id(value: str) -> tuple[str, str]:
     if not sep or not owner or not name or "/" in name:
         raise PushError(f"--space takes OWNER/NAME (e.g. acme/demo), not {value!r}")
     return owner, name
-
-
-class SpacesClient:
-    """The few Spaces API calls `podium push` makes, with errors turned into PushError messages."""
-
-    def __init__(self, server: str, token: str, transport: Any = None) -> None:
-        import httpx
-
-        self.server = server
-        self.http = httpx.Client(
-            base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=60.0, transport=transport
-        )
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _check(self, response: Any, doing: str) -> Any:
-        if response.status_code >= 400:
-            try:
-                error = response.json()["error"]
-                detail = f"{error['message']} ({error['code']})"
-            except (ValueError, KeyError, TypeError):
-                detail = (response.text or "no details")[:300]
-            raise PushError(f"{doing}: the server answered {response.status_code}: {detail}")
-        return response.json() if response.content else None
-
-    def space(self, owner: str, name: str) -> dict[str, Any] | None:
-        response = self.http.get(f"/api/spaces/{owner}/{name}")
-        if response.status_code == 404:
-            return None
-        result: dict[str, Any] = self._check(response, f"Looking up {owner}/{name}")
-        return result
-
-    def create_space(self, owner: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._check(
-            self.http.post("/api/spaces", json={"owner": owner, "name": name, **body}), f"Creating {owner}/{name}"
-        )
-        return result
-
-    def update_space(self, owner: str, name: str, body: dict[str, Any]) -> None:
-        self._check(self.http.patch(f"/api/spaces/{owner}/{name}", json=body), f"Updating {owner}/{name}")
-
-    def missing(self, owner: str, name: str, digests: list[str]) -> set[str]:
-        body = self._check(
-            self.http.post(f"/api/spaces/{owner}/{name}/blobs/missing", json={"digests": digests}),
-            "Asking which files the server lacks",
-        )
-        return set(body["missing"])
-
-    def upload(self, owner: str, name: str, file: BundleFile, content: Iterator[bytes]) -> None:
-        self._check(
-            self.http.put(
-                f"/api/spaces/{owner}/{name}/blobs/{file.sha256}",
-                content=content,
-                headers={"content-type": "application/octet-stream", "content-length": str(file.size)},
-                timeout=600.0,
-            ),
-            f"Uploading {file.path}",
-        )
-
-    def create_revision(self, owner: str, name: str, manifest: BundleManifest, message: str) -> dict[str, Any]:
-        files = [{"path": f.path, "size": f.size, "sha256": f.sha256, "mode": f.mode} for f in manifest.files]
-        result: dict[str, Any] = self._check(
-            self.http.post(
-                f"/api/spaces/{owner}/{name}/revisions", json={"manifest": {"files": files}, "message": message}
-            ),
-            "Creating the revision",
-        )
-        return result
-
-    def follow_build_log(self, owner: str, name: str, build_id: int, out: Callable[[str], object]) -> None:
-        """Print the build's log as it is written, until the build ends (server-sent events)."""
-        path = f"/api/spaces/{owner}/{name}/builds/{build_id}/logs"
-        with self.http.stream("GET", path, params={"follow": "true"}, timeout=None) as response:
-            if response.status_code >= 400:
-                response.read()
-                self._check(response, "Following the build log")
-            for line in response.iter_lines():
-                if line.startswith("data:"):
-                    out(line[5:].removeprefix(" "))
 
 
 class Progress:
