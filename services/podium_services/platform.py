@@ -238,26 +238,30 @@ def build_base_image() -> str:
     return ref
 
 
-def remove_space_containers(database_url: str) -> None:
-    """Remove the Space containers of this installation (matched by id and OWNER/NAME labels) so none outlive it."""
+def remove_space_containers(database_url: str, namespace: str) -> None:
+    """Remove this installation's Space containers so that none outlive it (the reconciler starts them again).
+
+    A container is ours when its namespace label is `namespace` and its id and OWNER/NAME labels name a Space of
+    our database: other installations may share the engine.
+    """
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
-            ours = {(str(i), f"{o}/{n}") for i, o, n in connection.execute(
-                text("SELECT id, owner_name, name FROM spaces"))}
+            rows = connection.execute(text("SELECT id, owner_name, name FROM spaces"))
+            ours = {(namespace, str(i), f"{o}/{n}") for i, o, n in rows}
     except Exception as exc:  # noqa: BLE001 (best effort on the way out)
-        log(f"could not list this installation's Spaces to stop their containers: {exc}")
+        log(f"could not list this installation's Spaces to remove their containers: {exc}")
         return
     finally:
         engine.dispose()
+    labels = ("org.podium.namespace", "org.podium.space-id", "org.podium.space")
     listed = subprocess.run(
         ["podman", "ps", "-a", "--filter", "label=org.podium.space-id", "--format",
-         '{{.ID}}\t{{index .Labels "org.podium.space-id"}}\t{{index .Labels "org.podium.space"}}'],
+         "\t".join(["{{.ID}}", *(f'{{{{index .Labels "{label}"}}}}' for label in labels)])],
         capture_output=True, text=True)
-    ids = [line.split("\t")[0] for line in listed.stdout.splitlines()
-           if tuple(line.split("\t")[1:3]) in ours]
+    ids = [line.split("\t")[0] for line in listed.stdout.splitlines() if tuple(line.split("\t")[1:]) in ours]
     if ids:
         log(f"removing {len(ids)} Space container(s)")
         subprocess.run(["podman", "rm", "--force", "--time", "10", *ids], capture_output=True)
@@ -490,7 +494,8 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
         stack.callback(stop_podman, our_socket)
     log(f"container engine: DOCKER_HOST={docker_host}")
     if docker_host == f"unix://{data_dir / 'podman.sock'}":
-        stack.callback(remove_space_containers, database_url)  # runs after the children stop
+        namespace = os.environ.get("PODIUM_RUNTIME_NAMESPACE") or "podium"
+        stack.callback(remove_space_containers, database_url, namespace)  # runs after the children stop
 
     log("[3/5] the Space base image")
     base_image = build_base_image()
@@ -499,16 +504,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     log("[4/5] starting the API, builder, reconciler, router and the example app")
     env = child_env(args, os.environ, data_dir=data_dir, database_url=database_url, secret_keys=keys,
                     docker_host=docker_host, base_image=base_image)
-    import importlib.util
-
-    specs = []
-    for spec in plan_children(args, env):  # TODO(platform): drop once builder.py and reconciler.py are in main
-        module = spec.argv[2] if spec.argv[1] == "-m" else None
-        if module is not None and importlib.util.find_spec(module) is None:
-            log(f"warning: {module} does not exist yet; not starting the {spec.name}")
-            continue
-        specs.append(spec)
-    children = start_children(specs, stack)
+    children = start_children(plan_children(args, env), stack)
     api_url = env["PODIUM_PUBLIC_URL"]
     local_api = f"http://{args.host}:{args.api_port}"
     if not wait_http(f"{local_api}/api/health"):
@@ -542,8 +538,10 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # `kill` / a supervisor's SIGTERM stops the platform as cleanly as Ctrl-C does.
+    # `kill` / a supervisor's SIGTERM stops the platform as cleanly as Ctrl-C does; SIGINT is set too, as a
+    # shell's `cmd &` starts it ignored.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     stack = ExitStack()
     try:
         return run(args, stack)
