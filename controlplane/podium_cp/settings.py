@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,10 @@ class Settings:
     space_base_image: str = "localhost/podium-space-base:latest"
     # A CA bundle given to builds and containers (TLS-intercepting proxies); None: the image's own bundle.
     ca_bundle: str | None = None
+    # Names this installation's containers and images, so that several installations can share one engine.
+    runtime_namespace: str = "podium"
+    # A build whose builder stopped heartbeating this long ago is claimed again by another builder.
+    build_stale_after_s: int = 60
 
     def space_url(self, owner: str, name: str) -> str:
         """The public URL of Space OWNER/NAME: `scheme://NAME--OWNER.spaces.DOMAIN[:PORT]`."""
@@ -117,6 +122,8 @@ class Settings:
             spaces_public_url=_spaces_public_url(env, spaces_domain),
             space_base_image=env.get("PODIUM_SPACE_BASE_IMAGE") or "localhost/podium-space-base:latest",
             ca_bundle=_ca_bundle(env),
+            build_stale_after_s=_int(env, "PODIUM_BUILD_STALE_AFTER", 60),
+            runtime_namespace=_namespace(env),
         )
 
 
@@ -133,6 +140,13 @@ def _spaces_public_url(env: Mapping[str, str], domain: str) -> str:
             "(PODIUM_SPACES_DOMAIN is the part after 'spaces.')"
         )
     return raw.lower()
+
+
+def _namespace(env: Mapping[str, str]) -> str:
+    raw = env.get("PODIUM_RUNTIME_NAMESPACE") or "podium"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,30}", raw):
+        raise SettingsError(f"PODIUM_RUNTIME_NAMESPACE={raw!r}: use 1-31 lower-case letters, digits and hyphens")
+    return raw
 
 
 def _ca_bundle(env: Mapping[str, str]) -> str | None:

@@ -1,8 +1,14 @@
-"""What every platform process's `main()` shares: --host/--port/--workers, and uvicorn in factory mode."""
+"""What every platform process's `main()` shares: --host/--port/--workers and uvicorn in factory mode for servers;
+signal handling and logging for background processes."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 
@@ -22,3 +28,21 @@ def serve(factory: str, host: str, port: int, workers: int, **options: Any) -> N
     uvicorn.run(
         factory, factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False, **options
     )
+
+
+def run_until_stopped(prog: str, body: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    """Run `body(stop)` (a background process: builder, reconciler) until SIGINT or SIGTERM sets `stop`.
+
+    Logs go to stderr as `prog: message`. Returns the process's exit code.
+    """
+    logging.basicConfig(level=logging.INFO, format=f"{prog}: %(message)s", stream=sys.stderr)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await body(stop)
+
+    asyncio.run(main())
+    return 0

@@ -4,6 +4,8 @@ script `make up` uses), migrated to head once; every test starts from empty tabl
 - `pg_url`: the migrated database's SQLAlchemy URL (session scope).
 - `settings`: Settings for an app on that database (function scope; tweak with dataclasses.replace).
 - `api`: a FastAPI TestClient of `create_app(settings)` (lifespan run), base URL http://testserver.
+- `podman_socket`, `base_image`: REAL Podman serving the Docker API on a socket in a temporary directory, and the
+  Space base image (infra/space-image/build.sh: cached by its inputs' digest; a cold build takes about 80 s).
 """
 
 from __future__ import annotations
@@ -109,6 +111,30 @@ def api(settings):  # type: ignore[no-untyped-def]
 
     with TestClient(create_app(settings), base_url="http://testserver") as client:
         yield client
+
+
+def run_script(*args: str, timeout: float = 600) -> str:
+    done = subprocess.run(["bash", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    if done.returncode != 0:
+        pytest.fail(f"`{' '.join(args)}` failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+@pytest.fixture(scope="session")
+def podman_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Podman configured and serving the Docker API on a socket in a temporary directory."""
+    if shutil.which("podman") is None:
+        pytest.fail("podman is not installed; `make setup` installs Debian's podman, buildah, runc and debootstrap")
+    run_script("infra/podman/setup.sh")
+    sock = str(tmp_path_factory.mktemp("podman") / "podman.sock")
+    yield run_script("infra/podman/socket.sh", "start", sock, timeout=60)
+    subprocess.run(["bash", "infra/podman/socket.sh", "stop", sock], cwd=ROOT, capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def base_image(podman_socket: str) -> str:
+    """The Space base image (built once, then reused while sdk/ and the script are unchanged)."""
+    return run_script("infra/space-image/build.sh", timeout=900)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import random
 import shutil
-import subprocess
 import tarfile
 import time
 import urllib.request
@@ -56,30 +55,6 @@ class Hello(http.server.BaseHTTPRequestHandler):
 print("app: listening on 7860", flush=True)
 http.server.ThreadingHTTPServer(("0.0.0.0", 7860), Hello).serve_forever()
 """
-
-
-def _run(*args: str, timeout: float = 600) -> str:
-    done = subprocess.run(["bash", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
-    if done.returncode != 0:
-        pytest.fail(f"`{' '.join(args)}` failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-
-
-@pytest.fixture(scope="session")
-def podman_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Podman configured and serving the Docker API on a socket in a temporary directory."""
-    if shutil.which("podman") is None:
-        pytest.fail("podman is not installed; `make setup` installs Debian's podman, buildah, runc and debootstrap")
-    _run("infra/podman/setup.sh")
-    sock = str(tmp_path_factory.mktemp("podman") / "podman.sock")
-    yield _run("infra/podman/socket.sh", "start", sock, timeout=60)
-    subprocess.run(["bash", "infra/podman/socket.sh", "stop", sock], cwd=ROOT, capture_output=True, timeout=30)
-
-
-@pytest.fixture(scope="session")
-def base_image(podman_socket: str) -> str:
-    """The Space base image (built once, then reused while sdk/ and the script are unchanged)."""
-    return _run("infra/space-image/build.sh", timeout=900)
 
 
 @pytest.fixture(scope="session")

@@ -47,6 +47,7 @@ class Replica:
     space_id: int
     handle: RuntimeHandle
     labels: dict[str, str] = field(default_factory=dict)
+    state: str = "running"  # the engine's word: created, running, exited, ...
 
 
 @dataclass(frozen=True)

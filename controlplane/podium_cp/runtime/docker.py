@@ -16,11 +16,12 @@ from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, Replica,
 CONTAINER_PREFIX = "podium-space-"
 LABEL_SPACE_ID = "org.podium.space-id"
 LABEL_SPACE = "org.podium.space"
+LABEL_NAMESPACE = "org.podium.namespace"  # the installation: several may share one engine
 
 
-def container_name(space_id: int) -> str:
-    """The container name of a Space's replica: one replica per Space on a node."""
-    return f"{CONTAINER_PREFIX}{space_id}"
+def container_name(space_id: int, namespace: str = "") -> str:
+    """The container name of a Space's replica (one per Space on a node): `podium-space-[NAMESPACE-]ID`."""
+    return f"{CONTAINER_PREFIX}{namespace + '-' if namespace else ''}{space_id}"
 
 
 def gpu_device_requests(gpu_count: int, device_ids: tuple[str, ...] = ()) -> list[DeviceRequest]:
@@ -36,7 +37,8 @@ class DockerRuntime:
     """Runs each Space as container `podium-space-<id>` with its flavor's CPU, memory and GPUs.
 
     The app's port is published on `host` (127.0.0.1) at a port the engine picks; the handle's URL points there.
-    No restart policy: the reconciler restarts replicas with back-off.
+    No restart policy: the reconciler restarts replicas with back-off. `namespace` names the installation: its
+    containers carry it (name and label) and `replicas()` sees only those, so installations can share an engine.
     """
 
     def __init__(
@@ -46,17 +48,20 @@ class DockerRuntime:
         host: str = "127.0.0.1",
         health_timeout: float = 2.0,
         stop_timeout: int = 10,
+        namespace: str = "",
     ) -> None:
         self._client = docker_client
+        self._namespace = namespace
         self._host = host
         self._health_timeout = health_timeout
         self._stop_timeout = stop_timeout
 
     def start(self, spec: ContainerSpec) -> RuntimeHandle:
         """Starts the Space's replica, replacing an old container of the same name."""
-        name = container_name(spec.space_id)
+        name = container_name(spec.space_id, self._namespace)
         self._remove_by_name(name)
-        labels = {**spec.labels, LABEL_SPACE_ID: str(spec.space_id), LABEL_SPACE: spec.name}
+        labels = {**spec.labels, LABEL_SPACE_ID: str(spec.space_id), LABEL_SPACE: spec.name,
+                  LABEL_NAMESPACE: self._namespace}
         try:
             container = self._client.containers.run(
                 spec.image,
@@ -131,9 +136,11 @@ class DockerRuntime:
             raise ContainerEngineError(f"could not remove container {handle.container_id[:12]}: {exc}") from exc
 
     def replicas(self) -> list[Replica]:
-        """Every `podium-space-*` container (by its space-id label), running or not."""
+        """Every Space container of this runtime's namespace (by their labels), running or not."""
         try:
-            found = self._client.api.containers(all=True, filters={"label": LABEL_SPACE_ID})
+            found = self._client.api.containers(
+                all=True, filters={"label": [LABEL_SPACE_ID, f"{LABEL_NAMESPACE}={self._namespace}"]}
+            )
         except (APIError, DockerException) as exc:
             raise ContainerEngineError(f"could not list the Space containers: {exc}") from exc
         replicas = []
@@ -146,7 +153,7 @@ class DockerRuntime:
             url = f"http://{self._host}:{port}" if port else ""
             replicas.append(
                 Replica(space_id=int(space_id), handle=RuntimeHandle(container_id=str(attrs["Id"]), url=url),
-                        labels=labels)
+                        labels=labels, state=str(attrs.get("State") or "unknown"))
             )
         return replicas
 

@@ -7,6 +7,7 @@ from podium_cp.runtime.base import Runtime
 from podium_cp.runtime.docker import DockerRuntime
 
 
-def runtime_from_env(timeout: int = 120) -> Runtime:
-    """A DockerRuntime on DOCKER_HOST / PODIUM_DOCKER_HOST / the default Podman socket (see builds.engine)."""
-    return DockerRuntime(docker_client_from_env(timeout=timeout))
+def runtime_from_env(namespace: str = "podium", timeout: int = 120) -> Runtime:
+    """A DockerRuntime on DOCKER_HOST / PODIUM_DOCKER_HOST / the default Podman socket (see builds.engine), for
+    the installation `namespace` (Settings.runtime_namespace)."""
+    return DockerRuntime(docker_client_from_env(timeout=timeout), namespace=namespace)
