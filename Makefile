@@ -52,8 +52,8 @@ test: setup lint test-frontend ## setup + lint + frontend unit tests + the whole
 	fi; \
 	exit $$rc
 
-up: setup ## the single-machine platform (Postgres, control-plane API, example app) until Ctrl-C
-	@echo "make up: starting the platform (Postgres in .podium-data, the control-plane API, $(APP)); Ctrl-C stops it"
+up: setup ## the single-machine Spaces platform (Postgres, Podman, API, builder, reconciler, router, example Spaces) until Ctrl-C
+	@echo "make up: starting the Spaces platform (data in .podium-data; the first start builds the Space base image, a minute or two); Ctrl-C stops it"
 	@exec $(PY) -m podium_services.platform --app $(APP)
 
 up-app: setup ## only the example app (no platform), in the foreground until Ctrl-C
