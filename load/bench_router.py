@@ -61,9 +61,16 @@ class AddressedConnection(Connection):
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process, from /proc."""
-    fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its live children (uvicorn's workers), from /proc."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def free_port() -> int:
@@ -158,6 +165,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16, help="connections at once for the throughput run")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput run")
     parser.add_argument("--requests", type=int, default=2000, help="sequential requests for the latency run")
+    parser.add_argument("--router-workers", type=int, default=1, help="router worker processes (the app runs one)")
     args = parser.parse_args()
 
     parent = Path(tempfile.mkdtemp(prefix="podium-bench-router-"))
@@ -180,7 +188,8 @@ def main() -> int:
              "--log-level", "warning", "--no-access-log"], cwd=ROOT))
         env = {**os.environ, "PODIUM_DATABASE_URL": url, "PODIUM_DATA_DIR": str(parent)}
         processes.append(subprocess.Popen(
-            [sys.executable, "-m", "podium_services.router", "--port", str(router_port)], env=env, cwd=ROOT))
+            [sys.executable, "-m", "podium_services.router", "--port", str(router_port),
+             "--workers", str(args.router_workers)], env=env, cwd=ROOT))
         wait_answers(app_port, "127.0.0.1")
         wait_answers(router_port, SPACE_HOST)
         targets = {"direct": (app_port, "127.0.0.1"), "router": (router_port, SPACE_HOST)}
@@ -190,16 +199,18 @@ def main() -> int:
             asyncio.run(latency(port, host, 200))  # warm-up
             times = asyncio.run(latency(port, host, args.requests))
             before = (cpu_seconds(app_pid), cpu_seconds(router_pid))
+            load_before = time.process_time()
             start = time.perf_counter()
             rps, errors = asyncio.run(throughput(port, host, args.clients, args.duration))
             requests = max(1.0, rps * (time.perf_counter() - start))
+            load_ms = (time.process_time() - load_before) / requests * 1000
             app_ms, router_ms = ((cpu_seconds(pid) - was) / requests * 1000
                                  for pid, was in zip((app_pid, router_pid), before, strict=True))
             results[name] = {"p50": statistics.median(times), "p99": statistics.quantiles(times, n=100)[98],
                              "rps": rps, "errors": errors, "app_cpu_ms": app_ms, "router_cpu_ms": router_ms}
             print(f"{name:<8} p50 {results[name]['p50']:.2f} ms  p99 {results[name]['p99']:.2f} ms  "
                   f"{rps:,.0f} req/s ({args.clients} clients)  errors {errors}  "
-                  f"CPU ms per request: app {app_ms:.3f}, router {router_ms:.3f}", flush=True)
+                  f"CPU ms per request: app {app_ms:.3f}, router {router_ms:.3f}, load {load_ms:.3f}", flush=True)
     finally:
         for process in processes:
             process.terminate()

@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         args.workers,
         proxy_headers=False,
         ws="websockets-sansio",
+        # The replica's own Date and Server headers are passed on; uvicorn's would be duplicates.
+        server_header=False,
+        date_header=False,
     )
     return 0
 

@@ -27,6 +27,9 @@ WEBSOCKET_HANDSHAKE = frozenset(
 _PODIUM_COOKIES = frozenset({SESSION_COOKIE, CSRF_COOKIE})
 _X_FORWARDED = frozenset({b"x-forwarded-proto", b"x-forwarded-host"})
 
+_TOKEN_PREFIX = TOKEN_PREFIX.encode()
+_skip_sets: dict[frozenset[bytes], frozenset[bytes]] = {}  # per `drop` set: what to_upstream never forwards
+
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -57,13 +60,17 @@ def to_upstream(
     drop: frozenset[bytes] = frozenset(),
 ) -> Headers:
     """Request headers for the replica (lower-case names), rewritten as the module docstring says."""
-    headers = list(headers)
-    skip = HOP_BY_HOP | _connection_named(headers) | _X_FORWARDED | drop
+    headers = headers if isinstance(headers, list) else list(headers)
+    skip = _skip_sets.get(drop)
+    if skip is None:
+        skip = _skip_sets[drop] = HOP_BY_HOP | _X_FORWARDED | drop
     out: Headers = []
     forwarded_for = b""
     for raw_name, value in headers:
         name = raw_name.lower()
         if name in skip:
+            if name == b"connection":
+                skip = skip | _connection_named(headers)
             continue
         if name == b"x-forwarded-for":
             forwarded_for = value if not forwarded_for else forwarded_for + b", " + value
@@ -72,9 +79,11 @@ def to_upstream(
             value = strip_podium_cookies(value)
             if not value:
                 continue
-        elif name == b"authorization" and value[7:].strip().startswith(TOKEN_PREFIX.encode()):
+        elif name == b"authorization" and value[7:].strip().startswith(_TOKEN_PREFIX):
             continue  # "Bearer pdm_...": the router's credential, not the app's
         out.append((name, value))
+    if len(skip) > len(HOP_BY_HOP) + len(_X_FORWARDED) + len(drop):
+        out = [(name, value) for name, value in out if name not in skip]  # named by a Connection header
     if client_ip:
         forwarded_for = forwarded_for + b", " + client_ip.encode() if forwarded_for else client_ip.encode()
     if forwarded_for:

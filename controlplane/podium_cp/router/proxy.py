@@ -33,7 +33,7 @@ from podium_cp.router import pages
 from podium_cp.router.config import RouterConfig
 from podium_cp.router.hosts import HostParser, SpaceHost
 from podium_cp.router.spaces import SpaceDirectory, SpaceTarget
-from podium_cp.router.upstream import UpstreamError, UpstreamPool
+from podium_cp.router.upstream import UpstreamError, UpstreamPool, UpstreamResponse
 from podium_cp.router.websocket import proxy_websocket, refuse_websocket
 from podium_cp.settings import Settings
 
@@ -69,6 +69,7 @@ class SpacesRouter:
         # model calls may stay quiet for minutes).
         self.upstream = UpstreamPool()
         self._wakers: dict[int, asyncio.Task[SpaceTarget | None]] = {}
+        self._parsed_hosts: dict[bytes, SpaceHost] = {}  # Host header -> the Space it names (parsing is a regex)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -101,8 +102,15 @@ class SpacesRouter:
 
     async def resolve(self, scope: Scope) -> SpaceTarget:
         """The Space that serves this request, running; raises Refusal with the page to answer otherwise."""
-        host_header = _header(scope, b"host").decode("latin-1")
-        space_host = self.hosts.parse(host_header)
+        raw_host = _header(scope, b"host")
+        space_host = self._parsed_hosts.get(raw_host)
+        if space_host is None:
+            space_host = self.hosts.parse(raw_host.decode("latin-1"))
+            if space_host is not None:
+                if len(self._parsed_hosts) > 10_000:
+                    self._parsed_hosts.clear()  # bound memory against floods of made-up hosts
+                self._parsed_hosts[raw_host] = space_host
+        host_header = raw_host.decode("latin-1")
         if space_host is None:
             raise Refusal(404, pages.not_found(host_header))
         target = await self.directory.lookup(space_host)
@@ -201,13 +209,15 @@ class SpacesRouter:
             raw_headers, client_ip=client[0] if client else None, scheme=scope.get("scheme", "http"),
             host=_header(scope, b"host"), drop=_REQUEST_ONLY_DROP,
         )
-        has_body = any(
-            (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding"
-            for name, value in raw_headers
-        )
-        body_read = asyncio.Event()
-        if not has_body:
-            body_read.set()
+        has_body = False
+        has_length = False
+        for name, value in raw_headers:
+            if name == b"content-length":
+                has_length = True
+                has_body = has_body or value.strip() != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
+        body_read: asyncio.Event | None = None
 
         async def request_body() -> AsyncIterator[bytes]:
             while True:
@@ -218,14 +228,17 @@ class SpacesRouter:
                     yield message["body"]
                 if not message.get("more_body", False):
                     break
-            body_read.set()
+            if body_read is not None:
+                body_read.set()
 
-        chunked = has_body and not any(name == b"content-length" for name, _ in upstream_headers)
+        chunked = has_body and not has_length
         if chunked:
             upstream_headers.append((b"transfer-encoding", b"chunked"))
         path = scope.get("raw_path") or quote(scope["path"]).encode()
         query = scope.get("query_string", b"")
         target = path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        if has_body:
+            body_read = asyncio.Event()
         try:
             response = await self.upstream.request(
                 scope["method"], base_url, target, upstream_headers, request_body() if has_body else None,
@@ -240,13 +253,13 @@ class SpacesRouter:
             ), [(b"retry-after", b"2")])
             return
         try:
-            response_headers = rewrite.to_client(response.headers)
-            await send({"type": "http.response.start", "status": response.status, "headers": response_headers})
+            await send({"type": "http.response.start", "status": response.status,
+                        "headers": rewrite.to_client(response.headers)})
             if response.bounded:
                 # A bounded body ends on its own; no need to watch for the visitor leaving.
-                await _pump_bounded(response.body(), send)
+                await _pump(response, send)
             else:
-                await _pump_until_disconnect(response.body(), send, receive, body_read)
+                await _pump_until_disconnect(response, send, receive, body_read)
         finally:
             response.release()
 
@@ -265,37 +278,31 @@ class SpacesRouter:
         await proxy_websocket(scope, receive, send, target.url)
 
 
-async def _pump_bounded(stream: AsyncIterator[bytes], send: Send) -> None:
-    """A body of known size: each chunk is sent once the next one is read, so the last one goes out with
-    `more_body=False` (one ASGI message fewer for the usual one-chunk answer). Never for SSE: it would hold an
-    event back until the next one."""
-    held: bytes | None = None
-    async for chunk in stream:
-        if held:
-            await send({"type": "http.response.body", "body": held, "more_body": True})
-        held = chunk
-    await send({"type": "http.response.body", "body": held or b"", "more_body": False})
-
-
-async def _pump(stream: AsyncIterator[bytes], send: Send) -> None:
-    async for chunk in stream:
+async def _pump(response: UpstreamResponse, send: Send) -> None:
+    """Send the body on as it arrives. Whatever arrived is sent at once (SSE is never held back); when the
+    whole body is there already (the usual small answer) it goes out as one message with `more_body=False`."""
+    while True:
+        chunk = await response.read()
+        if response.finished:
+            await send({"type": "http.response.body", "body": chunk, "more_body": False})
+            return
         if chunk:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _pump_until_disconnect(
-    stream: AsyncIterator[bytes], send: Send, receive: Receive, body_read: asyncio.Event
+    response: UpstreamResponse, send: Send, receive: Receive, body_read: asyncio.Event | None
 ) -> None:
     """Stream an unbounded body (SSE, chunked) until it ends or the visitor disconnects, whichever is first."""
 
     async def visitor_left() -> None:
-        await body_read.wait()  # only one reader of `receive` at a time
+        if body_read is not None:
+            await body_read.wait()  # only one reader of `receive` at a time
         message: Message = await receive()
         while message["type"] != "http.disconnect":
             message = await receive()
 
-    pump = asyncio.ensure_future(_pump(stream, send))
+    pump = asyncio.ensure_future(_pump(response, send))
     watch = asyncio.ensure_future(visitor_left())
     try:
         await asyncio.wait({pump, watch}, return_when=asyncio.FIRST_COMPLETED)
