@@ -32,6 +32,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -267,10 +268,12 @@ def remove_space_containers(database_url: str, namespace: str) -> None:
         subprocess.run(["podman", "rm", "--force", "--time", "10", *ids], capture_output=True)
 
 
-def wait_http(url: str, timeout: float = 30.0, headers: Mapping[str, str] | None = None) -> bool:
-    """Whether `url` answers below 500 within `timeout` seconds (a 404 counts: something is serving)."""
+def wait_http(url: str, timeout: float = 30.0, headers: Mapping[str, str] | None = None,
+              alive: Callable[[], bool] = lambda: True) -> bool:
+    """Whether `url` answers below 500 within `timeout` seconds (a 404 counts: something is serving); gives up
+    early once `alive()` is false (the server's process exited)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and alive():
         try:
             request = urllib.request.Request(url, headers=dict(headers or {}))
             with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 (loopback only)
@@ -448,6 +451,10 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _running(child: subprocess.Popen[bytes]) -> bool:
+    return child.poll() is None
+
+
 def stop_children(children: list[tuple[ChildSpec, subprocess.Popen[bytes]]]) -> None:
     """SIGTERM each child, newest first, and wait for it (SIGKILL after 10 s)."""
     for spec, child in reversed(children):
@@ -507,12 +514,17 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     children = start_children(plan_children(args, env), stack)
     api_url = env["PODIUM_PUBLIC_URL"]
     local_api = f"http://{args.host}:{args.api_port}"
-    if not wait_http(f"{local_api}/api/health"):
-        raise PlatformError("the API did not answer on /api/health within 30 s; see its output above")
-    if not wait_http(f"http://{args.host}:{args.router_port}/", headers={"Host": f"spaces.{args.spaces_domain}"}):
-        raise PlatformError(f"the router did not answer on port {args.router_port} within 30 s; see its output above")
-    if not wait_http(f"http://{args.host}:{args.app_port}/config"):
-        raise PlatformError(f"the example app did not answer on port {args.app_port} within 30 s")
+    by_name = {spec.name: child for spec, child in children}
+    for name, url, headers in [
+        ("api", f"{local_api}/api/health", {}),
+        ("router", f"http://{args.host}:{args.router_port}/", {"Host": f"spaces.{args.spaces_domain}"}),
+        ("example app", f"http://{args.host}:{args.app_port}/config", {}),
+    ]:
+        child = by_name[name]
+        if not wait_http(url, headers=headers, alive=partial(_running, child)):
+            if child.poll() is not None:
+                raise PlatformError(f"the {name} exited (code {child.returncode}) while starting; see its output above")
+            raise PlatformError(f"the {name} did not answer at {url} within 30 s; see its output above")
 
     password: str | None = None
     names: list[str] = []
