@@ -83,8 +83,7 @@ class Settings:
 
     def space_url(self, owner: str, name: str) -> str:
         """The public URL of Space OWNER/NAME: `scheme://NAME--OWNER.spaces.DOMAIN[:PORT]`."""
-        scheme, _, netloc = self.spaces_public_url.partition("://")
-        return f"{scheme}://{name}--{owner}.{netloc}".lower()
+        return url_of_space(self.spaces_public_url, owner, name)
 
     def space_host(self, owner: str, name: str) -> str:
         """The host (and port, when not the scheme's default) of Space OWNER/NAME, as in SPACE_HOST."""
@@ -119,7 +118,7 @@ class Settings:
             api_host=env.get("PODIUM_API_HOST", "127.0.0.1"),
             api_port=port,
             spaces_domain=spaces_domain,
-            spaces_public_url=_spaces_public_url(env, spaces_domain),
+            spaces_public_url=spaces_public_url(env, spaces_domain),
             space_base_image=env.get("PODIUM_SPACE_BASE_IMAGE") or "localhost/podium-space-base:latest",
             ca_bundle=_ca_bundle(env),
             build_stale_after_s=_int(env, "PODIUM_BUILD_STALE_AFTER", 60),
@@ -127,7 +126,13 @@ class Settings:
         )
 
 
-def _spaces_public_url(env: Mapping[str, str], domain: str) -> str:
+def url_of_space(public_url: str, owner: str, name: str) -> str:
+    """`scheme://NAME--OWNER.spaces.DOMAIN[:PORT]` from the Spaces' public URL `scheme://spaces.DOMAIN[:PORT]`."""
+    scheme, _, netloc = public_url.partition("://")
+    return f"{scheme}://{name}--{owner}.{netloc}".lower()
+
+
+def spaces_public_url(env: Mapping[str, str], domain: str) -> str:
     """PODIUM_SPACES_PUBLIC_URL, else http://spaces.DOMAIN:PODIUM_ROUTER_PORT (the router serves plain HTTP)."""
     raw = (env.get("PODIUM_SPACES_PUBLIC_URL") or "").strip().rstrip("/")
     if not raw:

@@ -20,7 +20,7 @@ from podium_cp.models import Flavor, Org, OrgQuota, Space, User
 from podium_cp.models.identity import NAME_PATTERN
 from podium_cp.policy import Action, Actor, OrgRef, SpaceRef, require, visible
 from podium_cp.roles import Role, Visibility
-from podium_cp.settings import Settings
+from podium_cp.settings import Settings, spaces_public_url, url_of_space
 from podium_cp.spaces.stages import set_stage
 
 DEFAULT_MAX_SPACES = 50
@@ -41,15 +41,10 @@ class Quota:
 
 
 def space_url(owner: str, name: str) -> str:
-    """Where the router serves a Space: `http://NAME--OWNER.spaces.DOMAIN[:PORT]`.
-
-    DOMAIN is `PODIUM_SPACES_DOMAIN` (default "localhost"), PORT is `PODIUM_ROUTER_PORT` (default 8080, left out
-    when it is 80).
-    """
-    domain = os.environ.get("PODIUM_SPACES_DOMAIN", "localhost").strip() or "localhost"
-    port = os.environ.get("PODIUM_ROUTER_PORT", "8080").strip() or "8080"
-    suffix = "" if port == "80" else f":{port}"
-    return f"http://{name}--{owner}.spaces.{domain}{suffix}"
+    """Where the router serves a Space: `scheme://NAME--OWNER.spaces.DOMAIN[:PORT]`, from PODIUM_SPACES_PUBLIC_URL,
+    else PODIUM_SPACES_DOMAIN (default localhost) and PODIUM_ROUTER_PORT (default 8080); see `Settings.space_url`."""
+    domain = (os.environ.get("PODIUM_SPACES_DOMAIN") or "localhost").strip().strip(".").lower()
+    return url_of_space(spaces_public_url(os.environ, domain), owner, name)
 
 
 def space_ref(space: Space) -> SpaceRef:
