@@ -313,3 +313,34 @@ def test_api_restarted_mid_build_loses_nothing(platform: Platform, alice: httpx.
     assert "slow build" in body and "slow build done" in body and "Build succeeded" in body
     platform.wait(lambda: _space(alice, "alice/slow2")["stage"] == "RUNNING", 120, "the Space to run")
     assert platform.space_get("alice", "slow2") == (200, "slow space")
+
+
+def test_crashing_app_is_a_runtime_error_restarted_with_back_off(
+    platform: Platform, alice: httpx.Client, tmp_path: Path
+) -> None:
+    database = platform.env["PODIUM_DATABASE_URL"]
+    folder = _write(tmp_path / "crash", {
+        "README.md": "---\ntitle: Crash\nsdk: docker\n---\n",
+        "Dockerfile": f"FROM {platform.env['PODIUM_SPACE_BASE_IMAGE']}\n"
+                      "CMD [\"python\", \"-c\", \"print('boom: no model file', flush=True); raise SystemExit(3)\"]\n",
+    })
+    done = podium_cli(platform, "push", str(folder), "--space", "alice/crash", "--timeout", "120")
+    assert done.returncode == 1  # the push reports the failed start
+    assert "RUNTIME_ERROR" in done.stderr
+    space = _space(alice, "alice/crash")
+    assert space["stage"] == "RUNTIME_ERROR"
+    assert "exited with code 3" in space["stage_message"] and "boom: no model file" in space["stage_message"]
+
+    def restarts() -> int:
+        return int(sql(database, "SELECT r.restarts FROM space_runtimes r JOIN spaces s ON s.id = r.space_id "
+                                 "WHERE s.name = 'crash'")[0][0])
+
+    platform.wait(lambda: restarts() >= 2, 30, "a restart after the back-off")
+    status, page = platform.space_get("alice", "crash")  # a visitor gets the status page, not a hang
+    assert status == 503 and "boom: no model file" in page
+
+
+def test_runtime_logs_reach_the_cli(platform: Platform, hello: Path) -> None:
+    done = podium_cli(platform, "spaces", "logs", "alice/hello", "--tail", "50")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()  # the app's own output, read from the engine through the API
