@@ -265,7 +265,7 @@ def test_private_and_org_spaces_need_access(api: Any, pg_url: str, upstream: Ser
     for host in ("secret--alice.spaces.localhost", "internal--acme.spaces.localhost"):
         anonymous = get(router, "/", host=host)
         assert anonymous.status_code == 401 and "Sign in" in anonymous.text
-        assert "http://console.localhost/login?next=http%3A%2F%2F" in anonymous.text
+        assert "http://console.localhost/api/auth/space-login?space=" in anonymous.text
         assert get(router, "/", host=host, headers=bearer(mallory_token)).status_code == 404
         assert get(router, "/", host=host, headers=bearer("pdm_not_a_token")).status_code == 401
         member = get(router, "/", host=host, headers=bearer(alice_token))

@@ -39,6 +39,31 @@ def sign_in(full_name: str, sign_in_url: str) -> bytes:
     )
 
 
+def redirect(url: str) -> bytes:
+    """The body of a redirect, for clients that do not follow Location."""
+    return render("Redirecting", f'<p>Continue to <a href="{escape(url, quote=True)}">{escape(url)}</a>.</p>')
+
+
+_BAD_SIGN_IN = {
+    "forged": "This sign-in is not valid (it was not issued by Podium for this Space).",
+    "wrong_space": "This sign-in link was issued for another Space.",
+    "expired": "This sign-in link has expired (they are valid for one minute).",
+    "replayed": "This sign-in link was already used (each one works once).",
+    "unconfigured": "Browser sign-in is not set up on this installation (it needs PODIUM_SECRET_KEYS); "
+                    "ask its operator, or use an API token.",
+}
+
+
+def bad_sign_in(full_name: str, reason: str, again_url: str) -> bytes:
+    """A refused sign-in ticket or cookie: why, and a link to sign in again."""
+    again = f'<p><a href="{escape(again_url, quote=True)}">Sign in again</a>.</p>' if again_url else ""
+    return render(
+        "Sign-in refused",
+        f"<p>{escape(_BAD_SIGN_IN.get(reason, 'This sign-in is not valid.'))}</p>"
+        f"<p>Space: <code>{escape(full_name)}</code>.</p>{again}",
+    )
+
+
 def status(full_name: str, stage: str, message: str) -> bytes:
     """The Space cannot serve now: its stage and message, and what to do."""
     hints = {

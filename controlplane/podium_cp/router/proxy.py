@@ -6,11 +6,11 @@ spaces.py), check access (public: anyone; org/private: a session cookie or an AP
 wake it if it sleeps (the request waits up to PODIUM_WAKE_TIMEOUT), then forward it with streaming bodies both
 ways (SSE unbuffered) or, for WebSockets, pump frames both ways (websocket.py).
 
-The session cookie and the Spaces domain: the API sets `podium_session` host-only on its own host, so a browser
-sends it to `*.spaces.DOMAIN` only when the API and the Spaces share a parent domain AND the cookie is set with
-`Domain=DOMAIN` (the API has no setting for that yet). Until then a browser reaches org/private Spaces only if it
-is given the cookie for the Spaces' domain; programs use `Authorization: Bearer pdm_...`. A parent-domain cookie
-is sent to every Space, which is why headers.py strips Podium's cookies before a request reaches a Space's code.
+Signing in: a browser without credentials opening a page of an org/private Space is redirected to the API's
+`/api/auth/space-login`, which sends it back to `/.podium/auth?ticket=...` here; that sets the Space's own
+`podium_space_auth` cookie (space_auth.py explains the tickets and cookies). Programs use
+`Authorization: Bearer pdm_...`. A console `podium_session` cookie is also accepted, for installations that scope
+it to a parent domain; headers.py strips all of Podium's cookies before a request reaches a Space's code.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from starlette.requests import cookie_parser
 from starlette.types import Message, Receive, Scope, Send
 
 from podium_cp.auth.actors import actor_for_session, actor_for_token
 from podium_cp.auth.sessions import SESSION_COOKIE
+from podium_cp.crypto import SecretKeyError
 from podium_cp.db.engine import Database
 from podium_cp.policy import Action, Actor, can
 from podium_cp.roles import Visibility
@@ -32,11 +33,24 @@ from podium_cp.router import headers as rewrite
 from podium_cp.router import pages
 from podium_cp.router.config import RouterConfig
 from podium_cp.router.hosts import HostParser, SpaceHost
+from podium_cp.router.space_auth import (
+    AUTH_PATH,
+    COOKIE_TTL_S,
+    DECISION_TTL_S,
+    SPACE_COOKIE,
+    SpaceAuthError,
+    SpaceSigner,
+    TicketLedger,
+    actor_for_session_id,
+    safe_next,
+)
 from podium_cp.router.spaces import SpaceDirectory, SpaceTarget
 from podium_cp.router.upstream import UpstreamError, UpstreamPool, UpstreamResponse
 from podium_cp.router.websocket import proxy_websocket, refuse_websocket
 from podium_cp.settings import Settings
 
+# Sent with the page that refuses a forged sign-in cookie, so that signing in again starts afresh.
+_CLEAR_SPACE_COOKIE = (b"set-cookie", f"{SPACE_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".encode())
 # Not forwarded: the ASGI server already answered `Expect: 100-continue` when the body was first read.
 _REQUEST_ONLY_DROP = frozenset({b"expect"})
 
@@ -70,6 +84,12 @@ class SpacesRouter:
         self.upstream = UpstreamPool()
         self._wakers: dict[int, asyncio.Task[SpaceTarget | None]] = {}
         self._parsed_hosts: dict[bytes, SpaceHost] = {}  # Host header -> the Space it names (parsing is a regex)
+        try:
+            self.signer: SpaceSigner | None = SpaceSigner.from_settings(settings)
+        except SecretKeyError:
+            self.signer = None  # no keyring: browsers cannot sign in to org/private Spaces (tokens still work)
+        self.tickets = TicketLedger()
+        self._session_actors: dict[int, tuple[float, Actor | None]] = {}  # console session id -> who, briefly
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -117,9 +137,9 @@ class SpacesRouter:
         if target is None:
             raise Refusal(404, pages.not_found(host_header))
         if target.visibility is not Visibility.PUBLIC:
-            actor = await self._actor(scope)
+            actor = await self._actor(scope, target)
             if actor is None:
-                raise Refusal(401, pages.sign_in(target.full_name, self._sign_in_url(scope, host_header)))
+                raise self._sign_in_refusal(scope, target)
             if not can(actor, Action.SPACE_READ, target.ref):
                 raise Refusal(404, pages.not_found(host_header))
         if not target.serving:
@@ -135,27 +155,91 @@ class SpacesRouter:
         self.directory.record_activity(target.id)
         return target
 
-    async def _actor(self, scope: Scope) -> Actor | None:
-        """Who asks: an API token (Authorization: Bearer) or the session cookie; None when neither is valid."""
+    async def _actor(self, scope: Scope, target: SpaceTarget) -> Actor | None:
+        """Who asks: an API token (Authorization: Bearer), this Space's sign-in cookie, or a console session
+        cookie sent to the Spaces' domain; None when none is presented or valid."""
         authorization = _header(scope, b"authorization").decode("latin-1")
         scheme, _, secret = authorization.partition(" ")
-        cookie = cookie_parser(_header(scope, b"cookie").decode("latin-1")).get(SESSION_COOKIE, "")
-        if not (scheme.lower() == "bearer" and secret.strip()) and not cookie:
-            return None
-        async with self.database.read_session() as db:
-            if scheme.lower() == "bearer" and secret.strip():
+        cookies = cookie_parser(_header(scope, b"cookie").decode("latin-1"))
+        if scheme.lower() == "bearer" and secret.strip():
+            async with self.database.read_session() as db:
                 actor = await actor_for_token(db, secret.strip())
+            if actor is not None:
+                return actor
+        space_cookie = cookies.get(SPACE_COOKIE, "")
+        if space_cookie and self.signer is not None:
+            try:
+                claims = self.signer.open_cookie(space_cookie, target.full_name)
+            except SpaceAuthError as error:
+                if error.reason != "expired":
+                    raise Refusal(401, pages.bad_sign_in(target.full_name, "forged", self._space_login_url(scope, target)),
+                                  [_CLEAR_SPACE_COOKIE]) from None
+            else:
+                actor = await self._session_actor(claims.session_id, claims.user_id)
                 if actor is not None:
                     return actor
-            if cookie:
-                return await actor_for_session(db, cookie, self.settings)
+        session = cookies.get(SESSION_COOKIE, "")
+        if session:
+            async with self.database.read_session() as db:
+                return await actor_for_session(db, session, self.settings)
         return None
 
-    def _sign_in_url(self, scope: Scope, host: str) -> str:
+    async def _session_actor(self, session_id: int, user_id: int) -> Actor | None:
+        """The console session's actor, looked up at most every DECISION_TTL_S seconds (sign-outs, membership
+        and role changes reach visitors that fast)."""
+        now = time.monotonic()
+        cached = self._session_actors.get(session_id)
+        if cached is not None and cached[0] > now:
+            actor = cached[1]
+        else:
+            async with self.database.read_session() as db:
+                actor = await actor_for_session_id(db, session_id, user_id, self.settings)
+            if len(self._session_actors) > 10_000:
+                self._session_actors.clear()
+            self._session_actors[session_id] = (now + DECISION_TTL_S, actor)
+        return actor if actor is not None and actor.user_id == user_id else None
+
+    def _space_login_url(self, scope: Scope, target: SpaceTarget) -> str:
+        """The API's sign-in for this Space, coming back to the path of this request."""
         query = scope.get("query_string", b"").decode("latin-1")
-        scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
-        back = f"{scheme}://{host}{scope.get('path', '/')}" + (f"?{query}" if query else "")
-        return f"{self.settings.public_url}/login?next={quote(back, safe='')}"
+        back = safe_next(quote(scope.get("path", "/")) + (f"?{query}" if query else ""))
+        return f"{self.settings.public_url}/api/auth/space-login?" + urlencode(
+            {"space": target.full_name, "next": back})
+
+    def _sign_in_refusal(self, scope: Scope, target: SpaceTarget) -> Refusal:
+        """A browser opening a page is sent to sign in; other clients get a 401 page saying how."""
+        url = self._space_login_url(scope, target)
+        accept = _header(scope, b"accept")
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and b"text/html" in accept:
+            return Refusal(302, pages.redirect(url), [(b"location", url.encode())])
+        return Refusal(401, pages.sign_in(target.full_name, url))
+
+    async def _redeem_ticket(self, scope: Scope, send: Send) -> None:
+        """`/.podium/auth?ticket=...&next=...`: set this Space's sign-in cookie and go on to `next`."""
+        host_header = _header(scope, b"host").decode("latin-1")
+        space_host = self.hosts.parse(host_header)
+        target = await self.directory.lookup(space_host) if space_host is not None else None
+        if target is None:
+            await pages.send_page(send, 404, pages.not_found(host_header))
+            return
+        params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        next_path = safe_next(params.get("next", ["/"])[0])
+        if self.signer is None:
+            await pages.send_page(send, 503, pages.bad_sign_in(target.full_name, "unconfigured", ""))
+            return
+        try:
+            claims = self.signer.open_ticket(params.get("ticket", [""])[0], target.full_name)
+            self.tickets.use(claims)
+        except SpaceAuthError as error:
+            again = f"{self.settings.public_url}/api/auth/space-login?" + urlencode(
+                {"space": target.full_name, "next": next_path})
+            await pages.send_page(send, 400, pages.bad_sign_in(target.full_name, error.reason, again))
+            return
+        secure = "; Secure" if self.settings.spaces_public_url.startswith("https://") else ""
+        cookie = (f"{SPACE_COOKIE}={self.signer.mint_cookie(claims)}; Path=/; Max-Age={COOKIE_TTL_S}; HttpOnly; "
+                  f"SameSite=Lax{secure}")
+        await pages.send_page(send, 302, pages.redirect(next_path),
+                              [(b"location", next_path.encode("latin-1")), (b"set-cookie", cookie.encode())])
 
     async def _wait_until_serving(self, host: SpaceHost, target: SpaceTarget) -> SpaceTarget | None:
         """Wake the Space once for every request waiting on it; each waiter may give up on its own."""
@@ -193,6 +277,9 @@ class SpacesRouter:
     # -- HTTP ---------------------------------------------------------------------------------------------
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == AUTH_PATH:
+            await self._redeem_ticket(scope, send)
+            return
         try:
             target = await self.resolve(scope)
         except Refusal as refusal:
