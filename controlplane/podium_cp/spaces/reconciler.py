@@ -35,7 +35,7 @@ from typing import Any
 
 from anyio import to_thread
 from sqlalchemy import delete, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from podium_cp.crypto import DecryptionError, SecretBox
 from podium_cp.db.base import utcnow
@@ -140,6 +140,7 @@ class Reconciler:
         gpus: Sequence[Gpu] = (),
         clock: Callable[[], datetime] = utcnow,
         concurrency: int = 4,
+        standby_poll_s: float = 5.0,
     ) -> None:
         self.database = database
         self.runtime = runtime
@@ -148,7 +149,9 @@ class Reconciler:
         self.startup_timeout_s = startup_timeout_s
         self.gpus = tuple(gpus)
         self.clock = clock
+        self.standby_poll_s = standby_poll_s  # how often a standby tries to take the reconciler lock
         self._limit = asyncio.Semaphore(concurrency)
+        self._gpu_starts = asyncio.Lock()
         self._box: SecretBox | None = None
         self._cpus = float(os.cpu_count() or 1)
 
@@ -157,24 +160,37 @@ class Reconciler:
     async def run(self, stop: asyncio.Event) -> None:
         """Take the reconciler lock (standing by while another reconciler holds it), then pass until `stop`."""
         async with self.database.engine.connect() as lock_conn:
-            announced = False
-            while not stop.is_set():
-                got = await lock_conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": _LOCK_KEY})
-                await lock_conn.commit()
-                if got:
-                    break
-                if not announced:
-                    log.info("another reconciler is active; standing by")
-                    announced = True
-                await self._sleep(stop, 5.0)
-            log.info("reconciling Spaces every %.1f s", self.interval_s)
-            while not stop.is_set():
-                try:
-                    await self.pass_once()
-                except Exception:  # the database or the engine is down: log, wait, try again
-                    log.exception("a reconcile pass failed; retrying")
-                    await self._sleep(stop, 2.0)
-                await self._sleep(stop, self.interval_s)
+            announced = held = False
+            try:
+                while not stop.is_set():
+                    held = bool(await lock_conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": _LOCK_KEY}))
+                    await lock_conn.commit()
+                    if held:
+                        break
+                    if not announced:
+                        log.info("another reconciler is active; standing by")
+                        announced = True
+                    await self._sleep(stop, self.standby_poll_s)
+                if held:
+                    log.info("reconciling Spaces every %.1f s", self.interval_s)
+                while held and not stop.is_set():
+                    try:
+                        await self.pass_once()
+                    except Exception:  # the database or the engine is down: log, wait, try again
+                        log.exception("a reconcile pass failed; retrying")
+                        await self._sleep(stop, 2.0)
+                    await self._sleep(stop, self.interval_s)
+            finally:
+                if held:  # the lock belongs to the connection, which goes back to the pool: release it for a standby
+                    await self._unlock(lock_conn)
+
+    @staticmethod
+    async def _unlock(lock_conn: AsyncConnection) -> None:
+        try:
+            await lock_conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+            await lock_conn.commit()
+        except Exception:  # the connection broke: closing it releases the lock just as well
+            await lock_conn.invalidate()
 
     @staticmethod
     async def _sleep(stop: asyncio.Event, seconds: float) -> None:
@@ -255,6 +271,14 @@ class Reconciler:
         return _Locked(self.database, space_id)
 
     async def _start(self, row: _Row, replica: Replica | None, used_gpus: set[str]) -> None:
+        if int(row.gpu_count or 0) == 0:
+            await self._start_replica(row, replica, used_gpus)
+            return
+        # GPU Spaces start one at a time: each one's quota check and GPU placement must see the others' starts.
+        async with self._gpu_starts:
+            await self._start_replica(row, replica, used_gpus)
+
+    async def _start_replica(self, row: _Row, replica: Replica | None, used_gpus: set[str]) -> None:
         async with self._locked(row.id) as (db, space, runtime_row):
             if space is None or space.desired_state != "running" or space.stage in ("SLEEPING", "STOPPED"):
                 return
@@ -266,10 +290,11 @@ class Reconciler:
                 if space.stage in RUNTIME_STAGES:
                     set_stage(db, space, "WAITING_FOR_HARDWARE", problem)
                 return
-            env = builtin_env(self.settings, row.owner_name, row.name, title=row.title, hardware=row.hardware,
-                              revision=int(row.revision_number))
-            env.update(await self._variables(db, row.id))
+            env = await self._variables(db, row.id)
             env.update(await self._secrets(db, row.id))
+            # Variables, then secrets, override nothing built in (docs/design/spaces.md).
+            env.update(builtin_env(self.settings, row.owner_name, row.name, title=row.title, hardware=row.hardware,
+                                   revision=int(row.revision_number)))
             spec = ContainerSpec(
                 space_id=row.id,
                 name=row.full_name,
