@@ -2,15 +2,20 @@
 
 Starts a private Postgres cluster (infra/postgres/cluster.sh) in a temporary folder, migrates it, inserts one
 public Space `demo` of user `alice` whose runtime points at a small Starlette app (uvicorn, one process), serves
-the router with `python -m podium_services.router` (one process), and drives both over loopback with
-load/_http.py's keep-alive client: latency with one client (requests one after another), throughput with
-`--clients` connections at once. Prints both and the ratios against the issue's targets (router adds under
-2 ms at p50, keeps at least 70% of direct throughput).
+the router with `python -m podium_services.router` (`--router-workers`, default one process), and drives both
+over loopback with load/_http.py's keep-alive client (one process, this one): latency with one client (requests
+one after another), throughput with `--clients` connections at once. Prints both, the ratios against the issue's
+targets (router adds under 2 ms at p50, keeps at least 70% of direct throughput), and the CPU time per request of
+the app, the router (all its workers) and the load generator, read from /proc.
 
-    .venv/bin/python load/bench_router.py [--clients 16] [--duration 5]
+    .venv/bin/python load/bench_router.py [--clients 16] [--duration 5] [--router-workers 1]
 
-Everything (app, router, Postgres, this load generator) shares this machine's cores, so throughput through the
-router is a floor: the router and the app compete for the same CPUs, which they would not on a real edge.
+CPU: nothing is pinned. "direct" runs the app (one process, so at most one core) and the load generator;
+"router" runs the same app, the router and the load generator on the same cores. On a 2-core machine the router
+path is CPU-bound (app + router + load generator saturate both cores) while the direct path is bound by the app's
+one core, so the throughput ratio is roughly (load + app) / (load + app + router) per request, and it moves with
+whatever else the machine runs. The CPU-per-request figures do not depend on that: "one router process on its own
+core keeps X%" compares the router's CPU per request with the app's, i.e. what an edge with its own cores gets.
 """
 
 from __future__ import annotations
