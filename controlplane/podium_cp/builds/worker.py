@@ -25,7 +25,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -40,7 +40,7 @@ from podium_cp.builds.queue import STALE_AFTER, append_log, claim_next, finish, 
 from podium_cp.db.engine import Database
 from podium_cp.models.spaces import Build, Space, SpaceRevision
 from podium_cp.spaces.stages import set_stage
-from podium_cp.storage import ObjectStore
+from podium_cp.storage import ObjectNotFound, ObjectStore, StorageError
 
 __all__ = ["MAX_ATTEMPTS", "BuildWorker", "ImageBuilding", "image_tag", "metadata_from_json"]
 
@@ -194,13 +194,16 @@ class BuildWorker:
                 dockerfile = render_dockerfile(
                     job.metadata, files, base_image=self.base_image, ca_bundle=self.ca_bundle is not None
                 )
-            context = await build_context(job.manifest, self.store.get_blob, dockerfile=dockerfile)
+            context = await build_context(job.manifest, self._blob_reader(job), dockerfile=dockerfile)
         except (ValueError, OSError) as exc:
-            await self._end(job, ok=False, error=f"Could not prepare the build: {exc}", lines=live.take(), live=live)
-            return
+            error = f"Could not prepare the build: {exc}"
         except Exception as exc:  # the object store failed: say so, the job is not lost (push again)
-            await self._end(job, ok=False, error=f"Could not read the revision's files: {exc}", lines=live.take(),
-                            live=live)
+            error = f"Could not read the revision's files: {exc}"
+        else:
+            error = ""
+        if error:
+            live.add(f"==> {error}")
+            await self._end(job, ok=False, error=error, lines=live.take(), live=live)
             return
 
         def run_build() -> str:
@@ -237,6 +240,21 @@ class BuildWorker:
         live.add(f"==> Built {tag} in {seconds:.1f} s")
         await self._end(job, ok=True, image=tag if image else None, lines=live.take(), live=live)
 
+    def _blob_reader(self, job: _Job) -> Callable[[str], Awaitable[bytes]]:
+        """`store.get_blob`, naming the revision's file when its content is not in the store."""
+        paths: dict[str, str] = {}
+        for f in job.manifest.get("files", []):
+            paths.setdefault(str(f["sha256"]), str(f["path"]))
+
+        async def read(sha256: str) -> bytes:
+            try:
+                return await self.store.get_blob(sha256)
+            except ObjectNotFound:
+                raise StorageError(f"{paths.get(sha256, 'a file')} (sha256 {sha256[:12]}) is missing from the "
+                                   "object store; push the Space again to upload it") from None
+
+        return read
+
     async def _end(
         self,
         job: _Job,
@@ -248,21 +266,14 @@ class BuildWorker:
         live: _LiveLog | None = None,
     ) -> None:
         """Record the outcome, its last log lines and the Space's stage, in one transaction."""
-        log_key: str | None = f"logs/builds/{job.build_id}.log"
-        if live is not None and log_key is not None:
-            try:
-                await self.store.put(log_key, "".join(f"{line}\n" for line in live.all).encode(),
-                                     content_type="text/plain; charset=utf-8")
-            except Exception:  # the live log in Postgres is complete; the archived copy is a convenience
-                log.exception("builder %s: could not store the log of build %s", self.worker_id, job.build_id)
-                log_key = None
         async with self.database.session() as db:
             await append_log(db, job.build_id, lines)
             if not await finish(db, job.build_id, self.worker_id, ok=ok, image=image, error=error):
-                return  # another worker holds the job now: it decides
+                return  # another worker holds the job now: it decides, and it stores the log
+            # Stored only once `finish` holds the build row: a worker that lost the job never overwrites the log.
             build = await db.get(Build, job.build_id)
-            if build is not None and log_key is not None and live is not None:
-                build.log_key = log_key
+            if build is not None and live is not None:
+                build.log_key = await self._archive(job, live)
             space = (
                 await db.execute(select(Space).where(Space.id == job.space_id).with_for_update())
             ).scalar_one_or_none()
@@ -280,3 +291,14 @@ class BuildWorker:
                 set_stage(db, space, "BUILD_ERROR", error)
         log.info("builder %s: build %s of %s/%s %s", self.worker_id, job.build_id, job.owner, job.name,
                  "succeeded" if ok else f"failed: {error}")
+
+    async def _archive(self, job: _Job, live: _LiveLog) -> str | None:
+        """Store the whole log in the object store; its key, or None when the store failed."""
+        key = f"logs/builds/{job.build_id}.log"
+        try:
+            await self.store.put(key, "".join(f"{line}\n" for line in live.all).encode(),
+                                 content_type="text/plain; charset=utf-8")
+        except Exception:  # the live log in Postgres is complete; the archived copy is a convenience
+            log.exception("builder %s: could not store the log of build %s", self.worker_id, job.build_id)
+            return None
+        return key
