@@ -71,7 +71,7 @@ class Bench:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the platform did not start:\n" + (self.folder / "platform.log").read_text()[-3000:])
             time.sleep(0.5)
-        time.sleep(1.0)  # the token file is written before the platform finishes starting its children
+        time.sleep(1.0)  # the token file is written before the CLI is signed in
         url = subprocess.run(["bash", "infra/postgres/cluster.sh", "url", str(self.folder / "data" / "postgres"),
                               str(self.pg_port)], capture_output=True, text=True, cwd=ROOT, check=True)
         self.database_url = url.stdout.strip().splitlines()[-1]
@@ -144,7 +144,6 @@ class Bench:
                 raise SystemExit(f"{name} did not fall asleep")
             time.sleep(0.2)
         self.sql(f"UPDATE spaces SET sleep_time = -1 WHERE name = '{name}'")
-        time.sleep(1.5)  # let the router's cached lookup of the Space expire, as for any visitor after a while
         start = time.perf_counter()
         response = httpx.get(f"http://127.0.0.1:{self.router_port}/", headers={"Host": self.host(name)}, timeout=120)
         elapsed = time.perf_counter() - start

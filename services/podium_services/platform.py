@@ -529,14 +529,15 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     password: str | None = None
     names: list[str] = []
     watcher: StageWatcher | None = None
+    log("[5/5] the admin" + ("" if args.no_examples else " and the example Spaces")
+        + f" (CLI home {data_dir / 'cli'})")
+    password, made = admin_password(data_dir)
+    if made:
+        log(f"made the admin's password: {data_dir / 'admin-password'}")
+    token = ensure_admin_token(local_api, data_dir, password)
+    podium_cli_env = cli_env(env, data_dir)
+    cli_login(api_url, token, podium_cli_env)
     if not args.no_examples:
-        log(f"[5/5] the admin and the example Spaces (CLI home {data_dir / 'cli'})")
-        password, made = admin_password(data_dir)
-        if made:
-            log(f"made the admin's password: {data_dir / 'admin-password'}")
-        token = ensure_admin_token(local_api, data_dir, password)
-        podium_cli_env = cli_env(env, data_dir)
-        cli_login(api_url, token, podium_cli_env)
         names = push_examples(api_url, token, podium_cli_env)
         watcher = StageWatcher(local_api, token, names, env["PODIUM_SPACES_PUBLIC_URL"])
     print(summary(args, env, data_dir, password, names), flush=True)

@@ -280,16 +280,26 @@ class SpacesRouter:
         if scope["path"] == AUTH_PATH:
             await self._redeem_ticket(scope, send)
             return
-        try:
-            target = await self.resolve(scope)
-        except Refusal as refusal:
-            await pages.send_page(send, refusal.status, refusal.page, refusal.headers)
-            return
-        assert target.url is not None
-        await self._forward(scope, receive, send, target.url)
+        for attempt in (1, 2):
+            try:
+                target = await self.resolve(scope)
+            except Refusal as refusal:
+                await pages.send_page(send, refusal.status, refusal.page, refusal.headers)
+                return
+            assert target.url is not None
+            if await self._forward(scope, receive, send, target.url, retry=attempt == 1):
+                return
+            # The replica did not take the connection: the cached lookup may be stale (the Space just went to
+            # sleep or was replaced). Look again, waking the Space if it sleeps now, and try once more.
+            space_host = self._parsed_hosts.get(_header(scope, b"host"))
+            if space_host is not None:
+                self.directory.forget(space_host)
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, base_url: str) -> None:
-        """Send the request to the replica and stream its answer back, chunk by chunk as it arrives."""
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, base_url: str, *, retry: bool = False) -> bool:
+        """Send the request to the replica and stream its answer back, chunk by chunk as it arrives.
+
+        False (nothing sent) when the replica could not be reached, `retry` is set and the request has no body,
+        so the caller may look the Space up again; otherwise a failure is answered with a 502 page."""
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         client = scope.get("client")
         upstream_headers = rewrite.to_upstream(
@@ -332,13 +342,15 @@ class SpacesRouter:
                 chunked=chunked,
             )
         except VisitorGone:
-            return
+            return True
         except UpstreamError:
+            if retry and not has_body:
+                return False
             await pages.send_page(send, 502, pages.render(
                 "The Space did not answer",
                 "<p>Its app is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>",
             ), [(b"retry-after", b"2")])
-            return
+            return True
         try:
             await send({"type": "http.response.start", "status": response.status,
                         "headers": rewrite.to_client(response.headers)})
@@ -349,6 +361,7 @@ class SpacesRouter:
                 await _pump_until_disconnect(response, send, receive, body_read)
         finally:
             response.release()
+        return True
 
     # -- WebSockets ---------------------------------------------------------------------------------------
 
