@@ -4,6 +4,7 @@ script `make up` uses), migrated to head once; every test starts from empty tabl
 - `pg_url`: the migrated database's SQLAlchemy URL (session scope).
 - `settings`: Settings for an app on that database (function scope; tweak with dataclasses.replace).
 - `api`: a FastAPI TestClient of `create_app(settings)` (lifespan run), base URL http://testserver.
+- `database`: a `podium_cp.db.Database` on `pg_url` for async tests (with `anyio_backend` = asyncio).
 - `podman_socket`, `base_image`: REAL Podman serving the Docker API on a socket in a temporary directory, and the
   Space base image (infra/space-image/build.sh: cached by its inputs' digest; a cold build takes about 80 s).
 """
@@ -88,6 +89,22 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def database(pg_url: str):  # type: ignore[no-untyped-def]
+    from podium_cp.db import Database
+
+    db = Database(pg_url, pool_size=5, max_overflow=5)
+    try:
+        yield db
+    finally:
+        await db.dispose()
 
 
 @pytest.fixture

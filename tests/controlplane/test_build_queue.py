@@ -3,7 +3,6 @@ transactions), supersession of waiting builds, heartbeats, take-over of a dead w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import anyio
@@ -16,20 +15,6 @@ from podium_cp.models import User
 from podium_cp.models.spaces import Build, BuildLogLine, Space, SpaceRevision
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def database(pg_url: str) -> AsyncIterator[Database]:
-    db = Database(pg_url)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 async def _space(database: Database, name: str = "demo", revisions: int = 1) -> tuple[Space, list[SpaceRevision]]:

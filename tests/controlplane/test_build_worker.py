@@ -17,7 +17,7 @@ import io
 import tarfile
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -40,20 +40,6 @@ NAMESPACE = "ns1"
 README = b"---\ntitle: Demo\nsdk: podium\napp_file: app.py\n---\n# Demo\n"
 APP = b"import podium as gr\ngr.Interface(lambda x: x, 'textbox', 'textbox').launch()\n"
 REQUIREMENTS = b"numpy==2.1.0\n"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def database(pg_url: str) -> AsyncIterator[Database]:
-    db = Database(pg_url, pool_size=5, max_overflow=5)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture

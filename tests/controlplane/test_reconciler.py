@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,20 +46,6 @@ from podium_cp.spaces.service import seal_space_secret
 pytestmark = pytest.mark.anyio
 
 T4 = Gpu(index="0", name="Tesla T4", memory_mb=15360)
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def database(pg_url: str) -> AsyncIterator[Database]:
-    db = Database(pg_url, pool_size=5, max_overflow=5)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -31,11 +31,6 @@ from podium_cp.storage import (
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
