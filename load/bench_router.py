@@ -9,6 +9,10 @@ targets (router adds under 2 ms at p50, keeps at least 70% of direct throughput)
 the app, the router (all its workers) and the load generator, read from /proc.
 
     .venv/bin/python load/bench_router.py [--clients 16] [--duration 5] [--router-workers 1]
+    PODIUM_ROUTER_SERVER=uvicorn .venv/bin/python load/bench_router.py   # the same app served by uvicorn
+
+The router runs with its own server (podium_cp/router/server.py) unless PODIUM_ROUTER_SERVER says otherwise (the
+variable is passed on to it); compare both on the same machine in the same minutes.
 
 CPU: nothing is pinned. "direct" runs the app (one process, so at most one core) and the load generator;
 "router" runs the same app, the router and the load generator on the same cores. On a 2-core machine the router

@@ -1,5 +1,7 @@
-"""The Spaces router end to end: a real upstream app (Starlette on uvicorn) and the router (uvicorn) on free
-loopback ports, Space and runtime rows in the test database, requests with `Host: NAME--OWNER.spaces.localhost`.
+"""The Spaces router end to end: a real upstream app (Starlette on uvicorn) and the router on free loopback
+ports, Space and runtime rows in the test database, requests with `Host: NAME--OWNER.spaces.localhost`. Every
+test that takes the `router` fixture runs twice: with the router's own server (`podium`, the default) and with
+uvicorn (`PODIUM_ROUTER_SERVER=uvicorn`).
 
 The reconciler that starts a sleeping Space is simulated by a thread that writes the runtime row after 1 s
 (the real one needs Podman and is tested with it elsewhere); everything else is the real thing.
@@ -116,6 +118,37 @@ class Served:
         self.thread.join(timeout=10)
 
 
+class ServedRouter:
+    """A SpacesRouter served by the router's own server (podium_cp.router.server) in a thread, on a free port."""
+
+    def __init__(self, app: Any) -> None:
+        from podium_cp.router.server import RouterServer
+
+        self.server = RouterServer(app)
+        self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(self.server.start("127.0.0.1", 0))
+        self.port = self.server.port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.close(grace_s=1.0), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+SERVERS = ["podium", "uvicorn"]
+
+
+def serve_router(app: Any, server: str) -> Served | ServedRouter:
+    """`app` (a SpacesRouter) served as `python -m podium_services.router` would with PODIUM_ROUTER_SERVER=`server`."""
+    if server == "podium":
+        return ServedRouter(app)
+    return Served(app, ws="websockets-sansio", proxy_headers=False)
+
+
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[Served]:
     served = Served(UPSTREAM)
@@ -123,13 +156,13 @@ def upstream() -> Iterator[Served]:
     served.stop()
 
 
-@pytest.fixture
-def router(settings: Any) -> Iterator[Served]:
+@pytest.fixture(params=SERVERS)
+def router(settings: Any, request: pytest.FixtureRequest) -> Iterator[Served | ServedRouter]:
     from podium_cp.router import RouterConfig, SpacesRouter
 
     app = SpacesRouter(replace(settings, public_url="http://console.localhost"),
                        RouterConfig(wake_timeout_s=10.0))
-    served = Served(app, ws="websockets-sansio", proxy_headers=False)
+    served = serve_router(app, request.param)
     yield served
     served.stop()
 
@@ -161,13 +194,13 @@ def set_runtime(pg_url: str, space_id: int, url: str | None, status: str) -> Non
         status=status)
 
 
-def ws_open(router: Served, path: str, host: str = HOST, **kwargs: Any) -> Any:
+def ws_open(router: Served | ServedRouter, path: str, host: str = HOST, **kwargs: Any) -> Any:
     """A WebSocket to the router whose handshake names `host` (the socket goes to the router's port)."""
     sock = socket.create_connection(("127.0.0.1", router.port))
     return ws_connect(f"ws://{host}:{router.port}{path}", sock=sock, **kwargs)
 
 
-def get(router: Served, path: str, host: str = HOST, **kwargs: Any) -> httpx.Response:
+def get(router: Served | ServedRouter, path: str, host: str = HOST, **kwargs: Any) -> httpx.Response:
     headers = {"Host": host, **kwargs.pop("headers", {})}
     return httpx.get(router.url + path, headers=headers, timeout=30, **kwargs)
 
@@ -175,7 +208,7 @@ def get(router: Served, path: str, host: str = HOST, **kwargs: Any) -> httpx.Res
 # -- tests ---------------------------------------------------------------------------------------------------
 
 def test_proxies_json_with_forwarded_headers_and_records_activity(
-    api: Any, pg_url: str, upstream: Served, router: Served
+    api: Any, pg_url: str, upstream: Served, router: Served | ServedRouter
 ) -> None:
     signup(api, "alice")
     space_id = add_space(pg_url, url=upstream.url)
@@ -194,7 +227,7 @@ def test_proxies_json_with_forwarded_headers_and_records_activity(
         time.sleep(0.05)
 
 
-def test_unknown_hosts_are_404_pages(api: Any, pg_url: str, upstream: Served, router: Served) -> None:
+def test_unknown_hosts_are_404_pages(api: Any, pg_url: str, upstream: Served, router: Served | ServedRouter) -> None:
     signup(api, "alice")
     add_space(pg_url, url=upstream.url)
     for host in ("nope--alice.spaces.localhost", "demo.spaces.localhost", "localhost", "demo--alice.example.com"):
@@ -203,7 +236,7 @@ def test_unknown_hosts_are_404_pages(api: Any, pg_url: str, upstream: Served, ro
         assert "Space not found" in response.text and response.headers["content-type"].startswith("text/html")
 
 
-def test_sse_events_arrive_one_by_one(api: Any, pg_url: str, upstream: Served, router: Served) -> None:
+def test_sse_events_arrive_one_by_one(api: Any, pg_url: str, upstream: Served, router: Served | ServedRouter) -> None:
     signup(api, "alice")
     add_space(pg_url, url=upstream.url)
     arrivals: list[tuple[float, str]] = []
@@ -218,7 +251,7 @@ def test_sse_events_arrive_one_by_one(api: Any, pg_url: str, upstream: Served, r
     assert arrivals[0][0] < arrivals[2][0] - 0.4
 
 
-def test_large_bodies_stream_both_ways(api: Any, pg_url: str, upstream: Served, router: Served) -> None:
+def test_large_bodies_stream_both_ways(api: Any, pg_url: str, upstream: Served, router: Served | ServedRouter) -> None:
     signup(api, "alice")
     add_space(pg_url, url=upstream.url)
     total = 0
@@ -238,7 +271,7 @@ def test_large_bodies_stream_both_ways(api: Any, pg_url: str, upstream: Served, 
     assert response.json() == {"received": 1000}
 
 
-def test_websocket_echo_and_close_codes(api: Any, pg_url: str, upstream: Served, router: Served) -> None:
+def test_websocket_echo_and_close_codes(api: Any, pg_url: str, upstream: Served, router: Served | ServedRouter) -> None:
     signup(api, "alice")
     add_space(pg_url, url=upstream.url)
     with ws_open(router, "/ws", subprotocols=["chat"]) as ws:
@@ -251,7 +284,7 @@ def test_websocket_echo_and_close_codes(api: Any, pg_url: str, upstream: Served,
         assert ws.close_code == 4001 and ws.close_reason == "app says bye"
 
 
-def test_private_and_org_spaces_need_access(api: Any, pg_url: str, upstream: Served, router: Served) -> None:
+def test_private_and_org_spaces_need_access(api: Any, pg_url: str, upstream: Served, router: Served | ServedRouter) -> None:
     signup(api, "alice")
     alice_token = new_token(api)
     alice_session = api.cookies.get("podium_session")
@@ -284,7 +317,7 @@ def test_private_and_org_spaces_need_access(api: Any, pg_url: str, upstream: Ser
 
 
 def test_sleeping_space_is_woken_and_the_request_waits(
-    api: Any, pg_url: str, upstream: Served, router: Served
+    api: Any, pg_url: str, upstream: Served, router: Served | ServedRouter
 ) -> None:
     signup(api, "alice")
     space_id = add_space(pg_url, stage="SLEEPING", url=None)
@@ -312,7 +345,7 @@ def test_sleeping_space_is_woken_and_the_request_waits(
     assert sql(pg_url, "SELECT desired_state FROM spaces WHERE id = :id", id=space_id)[0][0] == "running"
 
 
-def test_failed_spaces_show_their_stage(api: Any, pg_url: str, upstream: Served, router: Served) -> None:
+def test_failed_spaces_show_their_stage(api: Any, pg_url: str, upstream: Served, router: Served | ServedRouter) -> None:
     signup(api, "alice")
     space_id = add_space(pg_url, stage="BUILD_ERROR", url=None)
     sql(pg_url, "UPDATE spaces SET stage_message = 'pip install failed: no such package' WHERE id = :id",
@@ -322,12 +355,13 @@ def test_failed_spaces_show_their_stage(api: Any, pg_url: str, upstream: Served,
     assert "BUILD_ERROR" in response.text and "pip install failed" in response.text
 
 
-def test_wake_timeout_gives_a_retry_page(api: Any, pg_url: str, settings: Any) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_wake_timeout_gives_a_retry_page(api: Any, pg_url: str, settings: Any, server: str) -> None:
     from podium_cp.router import RouterConfig, SpacesRouter
 
     signup(api, "alice")
     add_space(pg_url, stage="APP_STARTING", url=None)
-    served = Served(SpacesRouter(settings, RouterConfig(wake_timeout_s=0.5)))
+    served = serve_router(SpacesRouter(settings, RouterConfig(wake_timeout_s=0.5)), server)
     try:
         response = get(served, "/")
     finally:

@@ -1,7 +1,7 @@
 """Browser sign-in to org/private Spaces: router -> API `space-login` -> ticket -> router cookie, end to end.
 
 The API runs as the `api` TestClient (signed-in browsers are its cookie jars); the router and the upstream app are
-real uvicorn servers on loopback (the same as test_router.py).
+real servers on loopback (the same as test_router.py: each test runs with the router's own server and uvicorn).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from helpers import add_org, csrf_headers, other_client, signup, sql
-from test_router import UPSTREAM, Served, add_space, get
+from test_router import SERVERS, UPSTREAM, Served, ServedRouter, add_space, get, serve_router
 
 SECRET_HOST = "secret--alice.spaces.localhost"
 HTML = {"Accept": "text/html,application/xhtml+xml"}
@@ -28,16 +28,16 @@ def app_server() -> Iterator[Served]:
     served.stop()
 
 
-def _router(settings: Any, **changes: Any) -> Served:
+def _router(settings: Any, server: str, **changes: Any) -> Served | ServedRouter:
     from podium_cp.router import RouterConfig, SpacesRouter
 
     app = SpacesRouter(replace(settings, public_url="http://console.localhost", **changes), RouterConfig())
-    return Served(app, ws="websockets-sansio", proxy_headers=False)
+    return serve_router(app, server)
 
 
-@pytest.fixture
-def router(settings: Any) -> Iterator[Served]:
-    served = _router(settings)
+@pytest.fixture(params=SERVERS)
+def router(settings: Any, request: pytest.FixtureRequest) -> Iterator[Served | ServedRouter]:
+    served = _router(settings, request.param)
     yield served
     served.stop()
 
@@ -51,12 +51,12 @@ def ticket_path(api: Any, space: str = "alice/secret", next_path: str = "/api/he
     return f"{location.path}?{location.query}"
 
 
-def sign_in(router: Served, api: Any, host: str = SECRET_HOST, **kwargs: Any) -> httpx.Response:
+def sign_in(router: Served | ServedRouter, api: Any, host: str = SECRET_HOST, **kwargs: Any) -> httpx.Response:
     return get(router, ticket_path(api, **kwargs), host=host)
 
 
 def test_browser_signs_in_through_the_api_and_keeps_a_space_cookie(
-    api: Any, pg_url: str, app_server: Served, router: Served
+    api: Any, pg_url: str, app_server: Served, router: Served | ServedRouter
 ) -> None:
     signup(api, "alice")
     add_space(pg_url, "secret", visibility="private", url=app_server.url)
@@ -93,7 +93,7 @@ def test_browser_signs_in_through_the_api_and_keeps_a_space_cookie(
 
 
 def test_membership_changes_reach_signed_in_visitors(
-    api: Any, pg_url: str, app_server: Served, router: Served
+    api: Any, pg_url: str, app_server: Served, router: Served | ServedRouter
 ) -> None:
     signup(api, "alice")  # the first user is a site admin, who may read everything
     bob = other_client(api)
@@ -127,7 +127,7 @@ def test_space_login_without_a_session_or_without_access(api: Any, pg_url: str, 
 
 
 def test_forged_expired_and_misdirected_tickets_are_refused(
-    api: Any, pg_url: str, settings: Any, app_server: Served, router: Served
+    api: Any, pg_url: str, settings: Any, app_server: Served, router: Served | ServedRouter
 ) -> None:
     from podium_cp.router.space_auth import SpaceSigner
 
@@ -156,7 +156,7 @@ def test_forged_expired_and_misdirected_tickets_are_refused(
 
 
 def test_forged_cookies_and_cookies_of_other_spaces_are_refused(
-    api: Any, pg_url: str, app_server: Served, router: Served
+    api: Any, pg_url: str, app_server: Served, router: Served | ServedRouter
 ) -> None:
     signup(api, "alice")
     add_space(pg_url, "secret", visibility="private", url=app_server.url)
@@ -170,7 +170,7 @@ def test_forged_cookies_and_cookies_of_other_spaces_are_refused(
     assert response.status_code == 401 and "Sign-in refused" in response.text
 
 
-def test_next_never_leaves_the_space(api: Any, pg_url: str, app_server: Served, router: Served) -> None:
+def test_next_never_leaves_the_space(api: Any, pg_url: str, app_server: Served, router: Served | ServedRouter) -> None:
     signup(api, "alice")
     add_space(pg_url, "secret", visibility="private", url=app_server.url)
     for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "evil", "/ok\r\nSet-Cookie: x=1"):
@@ -179,12 +179,13 @@ def test_next_never_leaves_the_space(api: Any, pg_url: str, app_server: Served, 
     assert sign_in(router, api, next_path="/a/b?c=d#e").headers["location"] == "/a/b?c=d#e"
 
 
+@pytest.mark.parametrize("server", SERVERS)
 def test_cookie_is_secure_when_spaces_are_served_over_https(
-    api: Any, pg_url: str, settings: Any, app_server: Served
+    api: Any, pg_url: str, settings: Any, app_server: Served, server: str
 ) -> None:
     signup(api, "alice")
     add_space(pg_url, "secret", visibility="private", url=app_server.url)
-    served = _router(settings, spaces_public_url="https://spaces.localhost")
+    served = _router(settings, server, spaces_public_url="https://spaces.localhost")
     try:
         redeemed = sign_in(served, api)
     finally:

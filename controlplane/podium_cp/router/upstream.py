@@ -30,6 +30,8 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
+        # Kept: asyncio.get_running_loop() costs a getpid() system call per call.
+        self.loop = asyncio.get_running_loop()
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
         self._waiter: asyncio.Future[None] | None = None
@@ -77,7 +79,7 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     def pause_writing(self) -> None:
-        self._drained = asyncio.get_running_loop().create_future()
+        self._drained = self.loop.create_future()
 
     def resume_writing(self) -> None:
         if self._drained is not None and not self._drained.done():
@@ -133,7 +135,7 @@ class _Connection(asyncio.Protocol):
         """Until more of the answer arrived (or the connection failed)."""
         if self.error is not None:
             raise UpstreamError(self.error)
-        self._waiter = asyncio.get_running_loop().create_future()
+        self._waiter = self.loop.create_future()
         try:
             await self._waiter
         finally:
@@ -181,6 +183,11 @@ class UpstreamResponse:
 
     def _is_chunked(self) -> bool:
         return any(name == b"transfer-encoding" for name, _ in self.headers)
+
+    @property
+    def ready(self) -> bool:
+        """True when body bytes arrived (or the body ended): `read()` returns at once."""
+        return bool(self._connection.chunks) or self._connection.message_done
 
     @property
     def finished(self) -> bool:
