@@ -19,7 +19,8 @@ from podium_cp.policy import Actor
 from podium_cp.roles import Role, Scope
 from podium_cp.settings import Settings
 
-_USER_FACTS = """
+# The columns every actor query selects about the user (their roles and team grants), for `actor_from_row`.
+USER_FACTS = """
     u.id AS user_id, u.username, u.is_site_admin, u.disabled_at,
     (SELECT coalesce(json_agg(json_build_array(m.org_id, m.role)), '[]'::json)
        FROM memberships m WHERE m.user_id = u.id) AS roles,
@@ -30,19 +31,20 @@ _USER_FACTS = """
 
 _BY_TOKEN = (
     """SELECT k.id AS token_id, k.scopes, k.org_id AS token_org_id, k.expires_at, k.revoked_at, k.last_used_at,"""
-    + _USER_FACTS
+    + USER_FACTS
     + """ FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = %(hash)s"""
 )
 _BY_SESSION = (
     """SELECT s.id AS session_id, s.expires_at, s.last_seen_at,"""
-    + _USER_FACTS
+    + USER_FACTS
     + """ FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = %(hash)s"""
 )
 _TOUCH_TOKEN = "UPDATE api_tokens SET last_used_at = %(now)s WHERE id = %(id)s"
 _TOUCH_SESSION = "UPDATE web_sessions SET last_seen_at = %(now)s WHERE id = %(id)s"
 
 
-def _actor(row: Any, **extra: Any) -> Actor:
+def actor_from_row(row: Any, **extra: Any) -> Actor:
+    """The Actor of a row that selected USER_FACTS (`extra`: how they signed in: via, token or session ids)."""
     roles = {int(org_id): Role(role) for org_id, role in row.roles}
     grants: dict[int, dict[str, Role]] = {}
     for org_id, space_name, role in row.grants:
@@ -72,7 +74,7 @@ async def actor_for_token(db: AsyncSession, secret: str, now: datetime | None = 
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_EVERY:
         await execute(db, _TOUCH_TOKEN, {"now": now, "id": row.token_id})
-    return _actor(
+    return actor_from_row(
         row,
         via="token",
         scopes=frozenset(Scope(s) for s in row.scopes),
@@ -93,4 +95,4 @@ async def actor_for_session(
         return None
     if now - row.last_seen_at >= SESSION_TOUCH_EVERY:
         await execute(db, _TOUCH_SESSION, {"now": now, "id": row.session_id})
-    return _actor(row, via="session", session_id=int(row.session_id))
+    return actor_from_row(row, via="session", session_id=int(row.session_id))

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from podium_cp.auth.actors import _USER_FACTS, _actor
+from podium_cp.auth.actors import USER_FACTS, actor_from_row
 from podium_cp.crypto import parse_keyring
 from podium_cp.db.base import utcnow
 from podium_cp.db.raw import fetch_one
@@ -46,7 +46,7 @@ DECISION_TTL_S = 3.0  # membership changes reach a signed-in visitor within this
 _TICKET, _COOKIE = "space-ticket", "space-cookie"
 _BY_SESSION_ID = (
     "SELECT s.id AS session_id, s.expires_at, s.last_seen_at, s.user_id AS session_user_id,"
-    + _USER_FACTS
+    + USER_FACTS
     + " FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = %(id)s"
 )
 
@@ -176,4 +176,4 @@ async def actor_for_session_id(db: AsyncSession, session_id: int, user_id: int, 
         return None
     if row.last_seen_at + timedelta(days=settings.session_idle_days) <= now:
         return None
-    return _actor(row, via="session", session_id=int(row.session_id))
+    return actor_from_row(row, via="session", session_id=int(row.session_id))
