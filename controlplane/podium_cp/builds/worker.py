@@ -155,7 +155,9 @@ class BuildWorker:
         if job.attempts > MAX_ATTEMPTS:
             error = (f"The builder stopped {job.attempts - 1} times while building this revision "
                      "(out of memory, or the machine restarted?); push again to retry")
-            await self._end(job, ok=False, error=error, lines=[error])
+            live = _LiveLog()
+            live.add(error)
+            await self._end(job, live, ok=False, error=error)
             return True
         await self._build(job)
         return True
@@ -203,7 +205,7 @@ class BuildWorker:
             error = ""
         if error:
             live.add(f"==> {error}")
-            await self._end(job, ok=False, error=error, lines=live.take(), live=live)
+            await self._end(job, live, ok=False, error=error)
             return
 
         def run_build() -> str:
@@ -225,20 +227,17 @@ class BuildWorker:
         seconds = time.monotonic() - started
         try:
             image: str | None = task.result()
-        except BuildFailed as failed:
-            live.add(f"==> Build failed after {seconds:.1f} s: {failed.message}")
-            await self._end(job, ok=False, error=failed.message, lines=live.take(), live=live)
-            return
         except Exception as exc:
-            live.add(f"==> Build failed after {seconds:.1f} s: {exc}")
-            await self._end(job, ok=False, error=str(exc) or type(exc).__name__, lines=live.take(), live=live)
+            message = exc.message if isinstance(exc, BuildFailed) else str(exc) or type(exc).__name__
+            live.add(f"==> Build failed after {seconds:.1f} s: {message}")
+            await self._end(job, live, ok=False, error=message)
             return
         if not held:
             log.warning("builder %s: build %s was taken over while it ran; its result is dropped",
                         self.worker_id, job.build_id)
             return
         live.add(f"==> Built {tag} in {seconds:.1f} s")
-        await self._end(job, ok=True, image=tag if image else None, lines=live.take(), live=live)
+        await self._end(job, live, ok=True, image=tag if image else None)
 
     def _blob_reader(self, job: _Job) -> Callable[[str], Awaitable[bytes]]:
         """`store.get_blob`, naming the revision's file when its content is not in the store."""
@@ -255,24 +254,15 @@ class BuildWorker:
 
         return read
 
-    async def _end(
-        self,
-        job: _Job,
-        *,
-        ok: bool,
-        lines: list[str],
-        image: str | None = None,
-        error: str = "",
-        live: _LiveLog | None = None,
-    ) -> None:
-        """Record the outcome, its last log lines and the Space's stage, in one transaction."""
+    async def _end(self, job: _Job, live: _LiveLog, *, ok: bool, image: str | None = None, error: str = "") -> None:
+        """Record the outcome, the log lines not written yet and the Space's stage, in one transaction."""
         async with self.database.session() as db:
-            await append_log(db, job.build_id, lines)
+            await append_log(db, job.build_id, live.take())
             if not await finish(db, job.build_id, self.worker_id, ok=ok, image=image, error=error):
                 return  # another worker holds the job now: it decides, and it stores the log
             # Stored only once `finish` holds the build row: a worker that lost the job never overwrites the log.
             build = await db.get(Build, job.build_id)
-            if build is not None and live is not None:
+            if build is not None:
                 build.log_key = await self._archive(job, live)
             space = (
                 await db.execute(select(Space).where(Space.id == job.space_id).with_for_update())
