@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from podium_cp.settings import Settings, SettingsError
-from podium_services.serving import serve, server_parser
+from podium_cp.settings import Settings
+from podium_services.serving import load_settings, serve, server_parser
 
 
 def build_app():  # type: ignore[no-untyped-def]
@@ -26,10 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         "podium_services.api", "Serve Podium's control-plane API.", "PODIUM_API_HOST", "PODIUM_API_PORT", 8700
     )
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"podium api: {error}", file=sys.stderr)
+    settings = load_settings("podium api")
+    if settings is None:
         return 2
     serve(
         "podium_services.api:build_app",

@@ -18,18 +18,15 @@ import asyncio
 import sys
 from datetime import timedelta
 
-from podium_cp.settings import Settings, SettingsError
-from podium_services.serving import run_until_stopped
+from podium_services.serving import load_settings, run_until_stopped
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="podium_services.builder", description="Build Podium Space images.")
     parser.add_argument("--once", action="store_true", help="build what is queued now, then exit")
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"podium builder: {error}", file=sys.stderr)
+    settings = load_settings("podium builder")
+    if settings is None:
         return 2
 
     async def body(stop: asyncio.Event) -> None:

@@ -14,8 +14,7 @@ import argparse
 import asyncio
 import sys
 
-from podium_cp.settings import Settings, SettingsError
-from podium_services.serving import run_until_stopped
+from podium_services.serving import load_settings, run_until_stopped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,10 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between passes (default 0.5)")
     parser.add_argument("--once", action="store_true", help="one pass, then exit")
     args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"podium reconciler: {error}", file=sys.stderr)
+    settings = load_settings("podium reconciler")
+    if settings is None:
         return 2
 
     async def body(stop: asyncio.Event) -> None:

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from podium_cp.settings import Settings, SettingsError
+
 
 def server_parser(prog: str, description: str, host_env: str, port_env: str, default_port: int) -> argparse.ArgumentParser:
     """An argument parser with --host, --port and --workers (defaults named after the environment variables)."""
@@ -28,6 +30,15 @@ def serve(factory: str, host: str, port: int, workers: int, **options: Any) -> N
     uvicorn.run(
         factory, factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False, **options
     )
+
+
+def load_settings(prog: str) -> Settings | None:
+    """The control plane's settings from the environment; None (after saying why on stderr) when they are wrong."""
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        print(f"{prog}: {error}", file=sys.stderr)
+        return None
 
 
 def run_until_stopped(prog: str, body: Callable[[asyncio.Event], Awaitable[None]]) -> int:
