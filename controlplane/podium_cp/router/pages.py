@@ -92,3 +92,10 @@ async def send_page(send: Send, status_code: int, page: bytes, extra: list[tuple
     ]
     await send({"type": "http.response.start", "status": status_code, "headers": headers})
     await send({"type": "http.response.body", "body": page})
+
+
+# The replica did not take the request (it may be restarting); sent with `Retry-After: 2`.
+REPLICA_UNREACHABLE = render(
+    "The Space did not answer",
+    "<p>Its app is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>",
+)

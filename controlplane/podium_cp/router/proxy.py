@@ -346,10 +346,7 @@ class SpacesRouter:
         except UpstreamError:
             if retry and not has_body:
                 return False
-            await pages.send_page(send, 502, pages.render(
-                "The Space did not answer",
-                "<p>Its app is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>",
-            ), [(b"retry-after", b"2")])
+            await pages.send_page(send, 502, pages.REPLICA_UNREACHABLE, [(b"retry-after", b"2")])
             return True
         try:
             await send({"type": "http.response.start", "status": response.status,

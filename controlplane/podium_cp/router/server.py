@@ -22,7 +22,6 @@ one request (`_answer_with_app`): they are rare, only the proxied path has to be
 from __future__ import annotations
 
 import asyncio
-import http
 import logging
 import signal
 from collections import deque
@@ -35,6 +34,7 @@ from starlette.types import Message, Scope
 
 from podium_cp.router import headers as rewrite
 from podium_cp.router import pages
+from podium_cp.router.http1 import CONTINUE, Request, page_bytes, request_head, response_head
 from podium_cp.router.proxy import Refusal, SpacesRouter
 from podium_cp.router.space_auth import AUTH_PATH
 from podium_cp.router.tunnel import ReplicaTunnel
@@ -47,12 +47,6 @@ IDLE_TIMEOUT_S = 5.0  # a keep-alive connection without a request for this long 
 _PAUSE_ABOVE = 256 * 1024  # request body bytes read and not yet sent to the replica: stop reading there
 _MAX_QUEUED = 16  # pipelined requests waiting their turn: stop reading there
 _DROP_TOWARDS_SPACE = frozenset({b"expect"})  # answered here (100 Continue), never forwarded
-_REASONS = {status.value: status.phrase.encode() for status in http.HTTPStatus}
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-_BAD_GATEWAY = pages.render(
-    "The Space did not answer",
-    "<p>Its app is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>",
-)
 
 
 class _HeadTooLarge(Exception):
@@ -61,39 +55,6 @@ class _HeadTooLarge(Exception):
 
 class _BadBody(Exception):
     """The visitor's request body could not be parsed (e.g. broken chunks): the request gets a 400."""
-
-
-class _Request:
-    """One parsed request head and its body as it arrives (chunks are taken by the task forwarding it)."""
-
-    __slots__ = ("method", "target", "headers", "version", "keep_alive", "upgrade", "chunks", "buffered",
-                 "complete", "waiter", "rest", "started")
-
-    def __init__(self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], version: str,
-                 keep_alive: bool, upgrade: bool) -> None:
-        self.method = method
-        self.target = target
-        self.headers = headers
-        self.version = version
-        self.keep_alive = keep_alive
-        self.upgrade = upgrade
-        self.chunks: list[bytes] = []
-        self.buffered = 0
-        self.complete = False  # the whole body arrived
-        self.waiter: asyncio.Future[None] | None = None
-        self.rest = b""  # after an Upgrade head: bytes that already belong to the new protocol
-        self.started = False  # some of the answer was written
-
-    def wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def header(self, name: bytes) -> bytes:
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return b""
 
 
 class _Answer:
@@ -122,8 +83,8 @@ class VisitorConnection(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.client_ip: str | None = None
-        self.queue: deque[_Request] = deque()  # heads parsed; the first is being answered
-        self.parsing: _Request | None = None  # the request whose body the parser is reading
+        self.queue: deque[Request] = deque()  # heads parsed; the first is being answered
+        self.parsing: Request | None = None  # the request whose body the parser is reading
         self.task: asyncio.Task[None] | None = None
         self.tunnel: ReplicaTunnel | None = None
         self.upgraded = False  # an Upgrade head was parsed: what follows is not HTTP
@@ -220,7 +181,7 @@ class VisitorConnection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         parser = self.parser
         self._in_head = False
-        request = _Request(parser.get_method(), self._url, self._headers, parser.get_http_version(),
+        request = Request(parser.get_method(), self._url, self._headers, parser.get_http_version(),
                            parser.should_keep_alive(), parser.should_upgrade())
         self.parsing = request
         self.queue.append(request)
@@ -288,7 +249,7 @@ class VisitorConnection(asyncio.Protocol):
             return
         if self.parse_error:
             title = "Request header too large" if self.parse_error == 431 else "Bad request"
-            transport.write(_page_bytes(self.parse_error, pages.render(title, "<p>The request could not be read.</p>"),
+            transport.write(page_bytes(self.parse_error, pages.render(title, "<p>The request could not be read.</p>"),
                                         [(b"connection", b"close")]))
         transport.close()
 
@@ -297,7 +258,7 @@ class VisitorConnection(asyncio.Protocol):
         if self.task is None and self.transport is not None:
             self.transport.close()
 
-    async def _answer(self, request: _Request) -> None:
+    async def _answer(self, request: Request) -> None:
         done = False
         try:
             if request.upgrade:
@@ -324,7 +285,7 @@ class VisitorConnection(asyncio.Protocol):
         finally:
             self._answered(request, done)
 
-    def _answered(self, request: _Request, done: bool) -> None:
+    def _answered(self, request: Request, done: bool) -> None:
         self.task = None
         if self.queue and self.queue[0] is request:
             self.queue.popleft()
@@ -347,7 +308,7 @@ class VisitorConnection(asyncio.Protocol):
             self.resume_visitor_reading()
             self._idle = self.loop.call_later(IDLE_TIMEOUT_S, self._close_idle)
 
-    def _scope(self, request: _Request, kind: str) -> Scope:
+    def _scope(self, request: Request, kind: str) -> Scope:
         """The request as an ASGI scope, for `SpacesRouter.resolve` and the router's own pages."""
         target = request.target
         if target.startswith(b"/"):
@@ -364,7 +325,7 @@ class VisitorConnection(asyncio.Protocol):
             "server": None, "extensions": {},
         }
 
-    async def _http(self, request: _Request) -> None:
+    async def _http(self, request: Request) -> None:
         router = self.router
         scope = self._scope(request, "http")
         if scope["path"] == AUTH_PATH:
@@ -384,7 +345,7 @@ class VisitorConnection(asyncio.Protocol):
             if space_host is not None:
                 router.directory.forget(space_host)
 
-    async def _answer_with_app(self, request: _Request, scope: Scope) -> None:
+    async def _answer_with_app(self, request: Request, scope: Scope) -> None:
         """Let the ASGI app answer this one request (the sign-in ticket endpoint): its answer is one small page."""
         answer = _Answer()
 
@@ -396,7 +357,7 @@ class VisitorConnection(asyncio.Protocol):
                          [(n, v) for n, v in answer.headers if n not in (b"content-length", b"connection")],
                          plain=True)
 
-    def _write_page(self, request: _Request, status: int, page: bytes, extra: list[tuple[bytes, bytes]],
+    def _write_page(self, request: Request, status: int, page: bytes, extra: list[tuple[bytes, bytes]],
                     *, plain: bool = False) -> None:
         """One of the router's pages, as pages.send_page would send it (`plain`: `extra` are all the headers)."""
         if not request.complete:
@@ -407,13 +368,13 @@ class VisitorConnection(asyncio.Protocol):
             headers = [*headers, (b"connection", b"close")]
         assert self.transport is not None
         request.started = True
-        self.transport.write(_page_bytes(status, b"" if request.method == b"HEAD" else page, headers,
+        self.transport.write(page_bytes(status, b"" if request.method == b"HEAD" else page, headers,
                                          length=len(page)))
 
-    async def _request_body(self, request: _Request) -> AsyncIterator[bytes]:
+    async def _request_body(self, request: Request) -> AsyncIterator[bytes]:
         if request.header(b"expect").lower() == b"100-continue" and not request.chunks and not request.complete:
             assert self.transport is not None
-            self.transport.write(_CONTINUE)
+            self.transport.write(CONTINUE)
         while True:
             if request.chunks:
                 chunks = request.chunks
@@ -436,7 +397,7 @@ class VisitorConnection(asyncio.Protocol):
             finally:
                 request.waiter = None
 
-    async def _forward(self, request: _Request, base_url: str, *, retry: bool) -> bool:
+    async def _forward(self, request: Request, base_url: str, *, retry: bool) -> bool:
         """Send the request to the replica and its answer back (False: the replica refused the connection, nothing
         was sent, and the request may be retried after a fresh lookup)."""
         host = request.header(b"host")
@@ -464,7 +425,7 @@ class VisitorConnection(asyncio.Protocol):
         except UpstreamError:
             if retry and not has_body:
                 return False
-            self._write_page(request, 502, _BAD_GATEWAY, [(b"retry-after", b"2")])
+            self._write_page(request, 502, pages.REPLICA_UNREACHABLE, [(b"retry-after", b"2")])
             return True
         try:
             await self._respond(request, response)
@@ -472,7 +433,7 @@ class VisitorConnection(asyncio.Protocol):
             response.release()
         return True
 
-    async def _respond(self, request: _Request, response: UpstreamResponse) -> None:
+    async def _respond(self, request: Request, response: UpstreamResponse) -> None:
         """The replica's answer to the visitor: small ones in one write, others streamed as they arrive."""
         transport = self.transport
         assert transport is not None
@@ -490,7 +451,7 @@ class VisitorConnection(asyncio.Protocol):
             headers.append((b"connection", b"close"))
         elif request.version == "1.0":
             headers.append((b"connection", b"keep-alive"))
-        head = _head(status, headers)
+        head = response_head(status, headers)
         request.started = True
         if no_body:
             transport.write(head)
@@ -518,7 +479,7 @@ class VisitorConnection(asyncio.Protocol):
 
     # -- WebSockets and other upgrades ----------------------------------------------------------------------
 
-    async def _tunnel(self, request: _Request) -> None:
+    async def _tunnel(self, request: Request) -> None:
         transport = self.transport
         assert transport is not None
         request.keep_alive = False
@@ -540,37 +501,16 @@ class VisitorConnection(asyncio.Protocol):
             _, tunnel = await asyncio.wait_for(self.loop.create_connection(
                 lambda: ReplicaTunnel(self), replica.hostname or "127.0.0.1", replica.port or 80), 10.0)
         except (OSError, asyncio.TimeoutError):
-            self._write_page(request, 502, _BAD_GATEWAY, [(b"retry-after", b"2")])
+            self._write_page(request, 502, pages.REPLICA_UNREACHABLE, [(b"retry-after", b"2")])
             return
         self.tunnel = tunnel
         try:
-            tunnel.to_replica(_request_head(request.method, request.target, upstream_headers) + request.rest)
+            tunnel.to_replica(request_head(request.method, request.target, upstream_headers) + request.rest)
             request.rest = b""
             self.resume_visitor_reading()
             await asyncio.shield(tunnel.closed)
         finally:
             tunnel.close()
-
-
-def _head(status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
-    parts = [b"HTTP/1.1 %d %b\r\n" % (status, _REASONS.get(status, b""))]
-    for name, value in headers:
-        parts += (name, b": ", value, b"\r\n")
-    parts.append(b"\r\n")
-    return b"".join(parts)
-
-
-def _request_head(method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
-    parts = [method, b" ", target, b" HTTP/1.1\r\n"]
-    for name, value in headers:
-        parts += (name, b": ", value, b"\r\n")
-    parts.append(b"\r\n")
-    return b"".join(parts)
-
-
-def _page_bytes(status: int, body: bytes, headers: list[tuple[bytes, bytes]], *, length: int | None = None) -> bytes:
-    size = str(len(body) if length is None else length).encode()
-    return _head(status, [*headers, (b"content-length", size)]) + body
 
 
 class RouterServer:

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from podium_cp.router.http1 import request_head
+
 _IDLE_PER_REPLICA = 128
 _PAUSE_ABOVE = 256 * 1024  # body bytes read from a replica and not yet taken by the visitor: stop reading there
 
@@ -257,11 +259,7 @@ class UpstreamPool:
         a streamed body cannot be sent twice).
         """
         key = self._address(base_url)
-        parts = [f"{method} {target} HTTP/1.1\r\n".encode("latin-1")]
-        for name, value in headers:
-            parts += (name, b": ", value, b"\r\n")
-        parts.append(b"\r\n")
-        head = b"".join(parts)
+        head = request_head(method.encode("latin-1"), target.encode("latin-1"), headers)
         head_only = method == "HEAD"
         for attempt in (1, 2):
             connection, reused = await self._connection(key)
