@@ -32,8 +32,8 @@ gradio-venv: ## create .venv-gradio with the real Gradio, for side-by-side bench
 build-frontend: setup ## rebuild the browser UI into frontend_dist/build/app (setup does it when sources change)
 	cd frontend_dist && npm run build
 
-lint: setup ## ruff over the Python sources, mypy over sdk/podium and the control plane
-	$(VENV)/bin/ruff check sdk controlplane services migrations tests load docs/examples
+lint: setup ## ruff over the Python sources, mypy over sdk/podium, the tunnel and the control plane
+	$(VENV)/bin/ruff check sdk tunnel controlplane services migrations tests load docs/examples
 	$(VENV)/bin/mypy
 
 test-frontend: setup ## type-check the frontend and run its unit tests (Vitest)

@@ -103,18 +103,18 @@ inputs_digest() {
 setup_dev_venv() {
     ensure_venv "$VENV"
     local stamp="$VENV/.podium-setup" digest
-    digest="$(inputs_digest "$ROOT/constraints.txt" "$ROOT/sdk/pyproject.toml" "$ROOT/controlplane/pyproject.toml")"
+    digest="$(inputs_digest "$ROOT/constraints.txt" "$ROOT/sdk/pyproject.toml" "$ROOT/tunnel/pyproject.toml" "$ROOT/controlplane/pyproject.toml")"
     # The editable installs must point at this checkout (a copied venv would point elsewhere).
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ] \
-        && "$VENV/bin/python" -c 'import os, sys, podium, podium_cp; sys.exit(not (podium.__file__.startswith(sys.argv[1] + os.sep) and podium_cp.__file__.startswith(sys.argv[2] + os.sep)))' \
-            "$ROOT/sdk/podium" "$ROOT/controlplane/podium_cp" 2>/dev/null; then
+        && "$VENV/bin/python" -c 'import os, sys, podium, podium_tunnel, podium_cp; sys.exit(not all(m.__file__.startswith(d + os.sep) for m, d in zip((podium, podium_tunnel, podium_cp), sys.argv[1:])))' \
+            "$ROOT/sdk/podium" "$ROOT/tunnel/podium_tunnel" "$ROOT/controlplane/podium_cp" 2>/dev/null; then
         return
     fi
-    log "installing podium and podium-controlplane (editable) and dev tools into .venv"
+    log "installing podium, podium-tunnel and podium-controlplane (editable) and dev tools into .venv"
     pip_install "$VENV/bin/python" -c "$ROOT/constraints.txt" pip hatchling
     # No build isolation: the pinned hatchling above builds both, without a download. The editable installs
-    # are .pth files that put sdk/, controlplane/ and services/ on sys.path, so new modules need no reinstall.
-    pip_install "$VENV/bin/python" -c "$ROOT/constraints.txt" --no-build-isolation -e "$ROOT/sdk[dev]" -e "$ROOT/controlplane[dev]"
+    # are .pth files that put sdk/, tunnel/, controlplane/ and services/ on sys.path, so new modules need no reinstall.
+    pip_install "$VENV/bin/python" -c "$ROOT/constraints.txt" --no-build-isolation -e "$ROOT/tunnel" -e "$ROOT/sdk[dev]" -e "$ROOT/controlplane[dev]"
     echo "$digest" > "$stamp"
 }
 
