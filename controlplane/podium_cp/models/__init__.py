@@ -5,6 +5,7 @@ from podium_cp.models.identity import ApiToken, Identity, LoginState, User, WebS
 from podium_cp.models.oauth import OAuthClient, OAuthCode, OAuthToken, SigningKey
 from podium_cp.models.orgs import Invitation, Membership, Org, Team, TeamGrant, TeamMember
 from podium_cp.models.secrets import Secret
+from podium_cp.models.share import ShareLink
 from podium_cp.models.spaces import (
     Build,
     BuildLogLine,
@@ -40,6 +41,7 @@ __all__ = [
     "OAuthToken",
     "Org",
     "Secret",
+    "ShareLink",
     "SigningKey",
     "Team",
     "TeamGrant",
