@@ -7,6 +7,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+SHARE_MAX_LIFETIME_S = 7 * 24 * 3600  # a share link lives at most one week
 
 
 class SettingsError(ValueError):
@@ -80,6 +83,23 @@ class Settings:
     runtime_namespace: str = "podium"
     # A build whose builder stopped heartbeating this long ago is claimed again by another builder.
     build_stale_after_s: int = 60
+    # Share links (docs/design/share.md): served at SUB.share.DOMAIN through the share server's tunnel.
+    share_public_url: str = "http://share.localhost:8080"  # scheme://share.DOMAIN[:PORT] as visitors reach it
+    share_bind: str = "0.0.0.0:7000"  # host:port where the share server accepts tunnel clients
+    share_tunnel_address: str = "127.0.0.1:7000"  # host:port clients are told to dial
+    share_vhost: str = "127.0.0.1:7080"  # host:port of the share server's HTTP side (the router forwards there)
+    share_auth_token: str = ""  # FRP auth.token; empty, like a public share server
+    share_tls_cert: str | None = None  # PEM files for the tunnel port; clients are told tls: true when set
+    share_tls_key: str | None = None
+    share_max_lifetime_s: int = SHARE_MAX_LIFETIME_S
+    share_anonymous_per_hour: int = 20
+    # Answers a stock frps's server-plugin calls at /api/share/frps-plugin/{secret}; empty: that route is off.
+    share_plugin_secret: str = ""
+
+    def share_url(self, subdomain: str) -> str:
+        """The public URL of share link SUBDOMAIN: `scheme://SUB.share.DOMAIN[:PORT]`."""
+        scheme, _, netloc = self.share_public_url.partition("://")
+        return f"{scheme}://{subdomain}.{netloc}".lower()
 
     def space_url(self, owner: str, name: str) -> str:
         """The public URL of Space OWNER/NAME: `scheme://NAME--OWNER.spaces.DOMAIN[:PORT]`."""
@@ -123,6 +143,7 @@ class Settings:
             ca_bundle=_ca_bundle(env),
             build_stale_after_s=_int(env, "PODIUM_BUILD_STALE_AFTER", 60),
             runtime_namespace=_namespace(env),
+            **_share_settings(env, spaces_domain),
         )
 
 
@@ -145,6 +166,69 @@ def spaces_public_url(env: Mapping[str, str], domain: str) -> str:
             "(PODIUM_SPACES_DOMAIN is the part after 'spaces.')"
         )
     return raw.lower()
+
+
+def _share_settings(env: Mapping[str, str], domain: str) -> dict[str, Any]:
+    """The PODIUM_SHARE_* variables, as keyword arguments of Settings."""
+    cert = env.get("PODIUM_SHARE_TLS_CERT") or None
+    key = env.get("PODIUM_SHARE_TLS_KEY") or None
+    if (cert is None) != (key is None):
+        raise SettingsError("set both PODIUM_SHARE_TLS_CERT and PODIUM_SHARE_TLS_KEY (PEM files), or neither")
+    for name, path in (("PODIUM_SHARE_TLS_CERT", cert), ("PODIUM_SHARE_TLS_KEY", key)):
+        if path is not None and not Path(path).is_file():
+            raise SettingsError(f"{name}={path!r} is not a file; point it at a PEM file")
+    lifetime = _int(env, "PODIUM_SHARE_MAX_LIFETIME", SHARE_MAX_LIFETIME_S)
+    if not 60 <= lifetime <= SHARE_MAX_LIFETIME_S:
+        raise SettingsError(
+            f"PODIUM_SHARE_MAX_LIFETIME={lifetime}: a share link lives between 60 s and 7 days ({SHARE_MAX_LIFETIME_S} s)"
+        )
+    per_hour = _int(env, "PODIUM_SHARE_ANONYMOUS_PER_HOUR", 20)
+    if per_hour < 0:
+        raise SettingsError(f"PODIUM_SHARE_ANONYMOUS_PER_HOUR={per_hour}: use 0 (no anonymous links) or more")
+    return {
+        "share_public_url": share_public_url(env, domain),
+        "share_bind": _host_port_setting(env, "PODIUM_SHARE_BIND", "0.0.0.0:7000"),
+        "share_tunnel_address": _host_port_setting(env, "PODIUM_SHARE_TUNNEL_ADDRESS", "127.0.0.1:7000"),
+        "share_vhost": _host_port_setting(env, "PODIUM_SHARE_VHOST", "127.0.0.1:7080"),
+        "share_auth_token": env.get("PODIUM_SHARE_AUTH_TOKEN", ""),
+        "share_tls_cert": cert,
+        "share_tls_key": key,
+        "share_max_lifetime_s": lifetime,
+        "share_anonymous_per_hour": per_hour,
+        "share_plugin_secret": env.get("PODIUM_SHARE_PLUGIN_SECRET", ""),
+    }
+
+
+def share_public_url(env: Mapping[str, str], domain: str) -> str:
+    """PODIUM_SHARE_PUBLIC_URL, else http://share.DOMAIN:PODIUM_ROUTER_PORT (the router forwards share links)."""
+    raw = (env.get("PODIUM_SHARE_PUBLIC_URL") or "").strip().rstrip("/")
+    if not raw:
+        port = _int(env, "PODIUM_ROUTER_PORT", 8080)
+        return f"http://share.{domain}" + ("" if port == 80 else f":{port}")
+    scheme, sep, netloc = raw.partition("://")
+    host, _, port_text = netloc.partition(":")
+    if scheme not in ("http", "https") or not sep or host.lower() != f"share.{domain}" or "/" in netloc or (
+        port_text and not port_text.isdigit()
+    ):
+        raise SettingsError(
+            f"PODIUM_SHARE_PUBLIC_URL={raw!r} must be http(s)://share.{domain}[:PORT] "
+            "(PODIUM_SPACES_DOMAIN is the part after 'share.')"
+        )
+    return raw.lower()
+
+
+def split_host_port(value: str) -> tuple[str, int]:
+    """("HOST", PORT) of a validated "HOST:PORT" setting (an IPv6 host may be bracketed: "[::1]:7000")."""
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def _host_port_setting(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or default).strip()
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SettingsError(f"{name}={raw!r}: use HOST:PORT, e.g. {default}")
+    return raw
 
 
 def _namespace(env: Mapping[str, str]) -> str:
