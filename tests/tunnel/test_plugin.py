@@ -167,7 +167,9 @@ async def test_new_proxy_with_open_policy_derives_the_gradio_subdomain() -> None
 
 
 async def test_new_proxy_rejected() -> None:
-    answer = await handle_plugin_request(OpenPolicy(), "NewProxy", call("NewProxy", dict(GRADIO_NEW_PROXY, proxy_type="tcp")))
+    answer = await handle_plugin_request(
+        OpenPolicy(), "NewProxy", call("NewProxy", dict(GRADIO_NEW_PROXY, proxy_type="tcp"))
+    )
     assert answer == {"reject": True, "reject_reason": "proxy type 'tcp' is not served here; use an http proxy"}
 
 
@@ -210,11 +212,16 @@ async def test_close_proxy_calls_proxy_closed_with_the_grant_new_proxy_gave() ->
     assert handler.grants(USER["run_id"]) == [ProxyGrant("granted-sub", 1_000_000.0 + 3600, "link-1")]
     answer = await handler.handle("CloseProxy", call("CloseProxy", {"user": USER, "proxy_name": "tok-123"}))
     assert answer == {"reject": False, "unchange": True}
-    assert policy.calls[-1] == ("proxy_closed", (USER["run_id"], ProxyGrant("granted-sub", 1_000_000.0 + 3600, "link-1")))
+    assert policy.calls[-1] == (
+        "proxy_closed",
+        (USER["run_id"], ProxyGrant("granted-sub", 1_000_000.0 + 3600, "link-1")),
+    )
     assert handler.grants(USER["run_id"]) == []
     # a second CloseProxy (or one for a proxy never granted here) is allowed and calls nothing
     count = len(policy.calls)
-    assert (await handler.handle("CloseProxy", call("CloseProxy", {"user": USER, "proxy_name": "tok-123"})))["reject"] is False
+    assert (await handler.handle("CloseProxy", call("CloseProxy", {"user": USER, "proxy_name": "tok-123"})))[
+        "reject"
+    ] is False
     assert len(policy.calls) == count
 
 
@@ -238,7 +245,10 @@ async def test_handle_plugin_request_keeps_one_handler_per_policy() -> None:
 async def test_unknown_op_is_allowed_unchanged() -> None:
     answer = await handle_plugin_request(OpenPolicy(), "NewUserConn", call("NewUserConn", {"user": USER}))
     assert answer == {"reject": False, "unchange": True}
-    assert await handle_plugin_request(OpenPolicy(), "", call("SomethingNew", {})) == {"reject": False, "unchange": True}
+    assert await handle_plugin_request(OpenPolicy(), "", call("SomethingNew", {})) == {
+        "reject": False,
+        "unchange": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -266,7 +276,7 @@ async def test_malformed_bodies_raise_plugin_request_error(op: str, body: Any, m
 
 
 def test_frps_plugin_config_parses_back() -> None:
-    text = frps_plugin_config("podium", "127.0.0.1:8700", "/api/share/frps-plugin/s3cr\"et")
+    text = frps_plugin_config("podium", "127.0.0.1:8700", '/api/share/frps-plugin/s3cr"et')
     assert tomllib.loads(text) == {
         "httpPlugins": [
             {
@@ -285,6 +295,8 @@ def test_frps_plugin_config_parses_back() -> None:
         frps_plugin_config("x", "h:1", "/hook", ops=[])
 
 
-@pytest.mark.parametrize("value", ["", "plain", 'quo"te', "back\\slash", "tab\tnew\nline\r\x08\x0c", "\x00\x1f\x7f", "ünïcödé ☃"])
+@pytest.mark.parametrize(
+    "value", ["", "plain", 'quo"te', "back\\slash", "tab\tnew\nline\r\x08\x0c", "\x00\x1f\x7f", "ünïcödé ☃"]
+)
 def test_toml_string_round_trips(value: str) -> None:
     assert tomllib.loads(f"v = {toml_string(value)}") == {"v": value}
