@@ -22,6 +22,7 @@ from podium_cp.api import (
     routes_orgs,
     routes_revisions,
     routes_secrets,
+    routes_share,
     routes_space_auth,
     routes_space_logs,
     routes_spaces,
@@ -127,6 +128,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         routes_revisions,
         routes_space_logs,
         routes_space_auth,
+        routes_share,
     ):
         app.include_router(module.router)
     return app
