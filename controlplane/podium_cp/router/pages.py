@@ -1,4 +1,5 @@
-"""The router's own small HTML pages: no such Space (404), sign in (401), and a Space's status (503)."""
+"""The router's own small HTML pages: no such Space (404), sign in (401), a Space's status (503), and the share
+service not answering (503)."""
 
 from __future__ import annotations
 
@@ -98,4 +99,13 @@ async def send_page(send: Send, status_code: int, page: bytes, extra: list[tuple
 REPLICA_UNREACHABLE = render(
     "The Space did not answer",
     "<p>Its app is not reachable right now (it may be restarting). Reload this page in a few seconds.</p>",
+)
+
+
+# The share server's vhost did not take the request: share links cannot be served now (`Retry-After: 5`).
+SHARE_UNREACHABLE = render(
+    "The share service is not running",
+    "<p>Share links (<code>SUB.share.DOMAIN</code>) are served by Podium's share server, which is not answering "
+    "right now. If you run this installation, start it (<code>python -m podium_services.share</code>; "
+    "<code>make up</code> starts it) and check <code>PODIUM_SHARE_VHOST</code>.</p>",
 )

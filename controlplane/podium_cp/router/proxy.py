@@ -1,4 +1,5 @@
-"""The edge proxy as a plain ASGI app: `NAME--OWNER.spaces.DOMAIN` -> the Space's running replica.
+"""The edge proxy as a plain ASGI app: `NAME--OWNER.spaces.DOMAIN` -> the Space's running replica, and
+`SUB.share.DOMAIN` -> the share server's vhost (share links: Host kept, no access check, no wake, no activity).
 
 Per request: parse the Host (hosts.py), look the Space and its runtime up (one query, cached ~1 s per host;
 spaces.py), check access (public: anyone; org/private: a session cookie or an API token, then
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlencode
 
 from starlette.requests import cookie_parser
@@ -55,6 +57,29 @@ _CLEAR_SPACE_COOKIE = (b"set-cookie", f"{SPACE_COOKIE}=; Path=/; Max-Age=0; Http
 _REQUEST_ONLY_DROP = frozenset({b"expect"})
 
 
+@dataclass(frozen=True)
+class ShareTarget:
+    """A share link's request: it goes to the share server's vhost (`url`), which routes it by its Host."""
+
+    subdomain: str
+    url: str
+
+    @property
+    def unreachable(self) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """What a visitor gets when the vhost does not take the request."""
+        return 503, pages.SHARE_UNREACHABLE, [(b"retry-after", b"5")]
+
+
+Target = SpaceTarget | ShareTarget
+
+
+def unreachable_page(target: Target) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """The status, page and extra headers answered when `target`'s upstream does not take the request."""
+    if isinstance(target, ShareTarget):
+        return target.unreachable
+    return 502, pages.REPLICA_UNREACHABLE, [(b"retry-after", b"2")]
+
+
 class Refusal(Exception):
     """The request ends with one of the router's pages instead of reaching the Space."""
 
@@ -78,6 +103,7 @@ class SpacesRouter:
         self._owns_database = database is None
         self.database = database or Database(settings.database_url)
         self.hosts = HostParser(config.spaces_domain)
+        self.share_vhost_url = f"http://{config.share_vhost}"
         self.directory = SpaceDirectory(self.database, ttl_s=config.cache_ttl_s)
         # One shared pool of keep-alive connections to the replicas (no read timeout: SSE streams and long
         # model calls may stay quiet for minutes).
@@ -120,11 +146,15 @@ class SpacesRouter:
 
     # -- deciding where a request goes -------------------------------------------------------------------
 
-    async def resolve(self, scope: Scope) -> SpaceTarget:
-        """The Space that serves this request, running; raises Refusal with the page to answer otherwise."""
+    async def resolve(self, scope: Scope) -> Target:
+        """Who serves this request: a share link's vhost, or the Space, running; raises Refusal with the page to
+        answer otherwise."""
         raw_host = _header(scope, b"host")
         space_host = self._parsed_hosts.get(raw_host)
         if space_host is None:
+            subdomain = self.hosts.share_subdomain(raw_host.decode("latin-1"))
+            if subdomain is not None:  # the share server checks links itself (its 404 page names unknown ones)
+                return ShareTarget(subdomain, self.share_vhost_url)
             space_host = self.hosts.parse(raw_host.decode("latin-1"))
             if space_host is not None:
                 if len(self._parsed_hosts) > 10_000:
@@ -286,8 +316,7 @@ class SpacesRouter:
             except Refusal as refusal:
                 await pages.send_page(send, refusal.status, refusal.page, refusal.headers)
                 return
-            assert target.url is not None
-            if await self._forward(scope, receive, send, target.url, retry=attempt == 1):
+            if await self._forward(scope, receive, send, target, retry=attempt == 1):
                 return
             # The replica did not take the connection: the cached lookup may be stale (the Space just went to
             # sleep or was replaced). Look again, waking the Space if it sleeps now, and try once more.
@@ -295,11 +324,13 @@ class SpacesRouter:
             if space_host is not None:
                 self.directory.forget(space_host)
 
-    async def _forward(self, scope: Scope, receive: Receive, send: Send, base_url: str, *, retry: bool = False) -> bool:
-        """Send the request to the replica and stream its answer back, chunk by chunk as it arrives.
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, target: Target, *, retry: bool = False) -> bool:
+        """Send the request to the replica (or the share vhost) and stream its answer back, chunk by chunk.
 
         False (nothing sent) when the replica could not be reached, `retry` is set and the request has no body,
         so the caller may look the Space up again; otherwise a failure is answered with a 502 page."""
+        assert target.url is not None
+        base_url = target.url
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         client = scope.get("client")
         upstream_headers = rewrite.to_upstream(
@@ -333,12 +364,12 @@ class SpacesRouter:
             upstream_headers.append((b"transfer-encoding", b"chunked"))
         path = scope.get("raw_path") or quote(scope["path"]).encode()
         query = scope.get("query_string", b"")
-        target = path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        request_target = path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
         if has_body:
             body_read = asyncio.Event()
         try:
             response = await self.upstream.request(
-                scope["method"], base_url, target, upstream_headers, request_body() if has_body else None,
+                scope["method"], base_url, request_target, upstream_headers, request_body() if has_body else None,
                 chunked=chunked,
             )
         except VisitorGone:
@@ -346,7 +377,8 @@ class SpacesRouter:
         except UpstreamError:
             if retry and not has_body:
                 return False
-            await pages.send_page(send, 502, pages.REPLICA_UNREACHABLE, [(b"retry-after", b"2")])
+            status, page, extra = unreachable_page(target)
+            await pages.send_page(send, status, page, extra)
             return True
         try:
             await send({"type": "http.response.start", "status": response.status,

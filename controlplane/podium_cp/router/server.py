@@ -35,7 +35,7 @@ from starlette.types import Message, Scope
 from podium_cp.router import headers as rewrite
 from podium_cp.router import pages
 from podium_cp.router.http1 import CONTINUE, Request, page_bytes, request_head, response_head
-from podium_cp.router.proxy import Refusal, SpacesRouter
+from podium_cp.router.proxy import Refusal, SpacesRouter, Target, unreachable_page
 from podium_cp.router.space_auth import AUTH_PATH
 from podium_cp.router.tunnel import ReplicaTunnel
 from podium_cp.router.upstream import UpstreamError, UpstreamResponse
@@ -337,8 +337,7 @@ class VisitorConnection(asyncio.Protocol):
             except Refusal as refusal:
                 self._write_page(request, refusal.status, refusal.page, refusal.headers)
                 return
-            assert target.url is not None
-            if await self._forward(request, target.url, retry=attempt == 1):
+            if await self._forward(request, target, retry=attempt == 1):
                 return
             # The replica did not take the connection: the cached lookup may be stale (see proxy.py's `_http`).
             space_host = router.hosts.parse(request.header(b"host").decode("latin-1"))
@@ -397,9 +396,11 @@ class VisitorConnection(asyncio.Protocol):
             finally:
                 request.waiter = None
 
-    async def _forward(self, request: Request, base_url: str, *, retry: bool) -> bool:
-        """Send the request to the replica and its answer back (False: the replica refused the connection, nothing
-        was sent, and the request may be retried after a fresh lookup)."""
+    async def _forward(self, request: Request, target: Target, *, retry: bool) -> bool:
+        """Send the request to the replica (or the share vhost) and its answer back (False: it refused the
+        connection, nothing was sent, and the request may be retried after a fresh lookup)."""
+        assert target.url is not None
+        base_url = target.url
         host = request.header(b"host")
         upstream_headers = rewrite.to_upstream(request.headers, client_ip=self.client_ip, scheme="http", host=host,
                                                drop=_DROP_TOWARDS_SPACE)
@@ -413,19 +414,19 @@ class VisitorConnection(asyncio.Protocol):
         chunked = has_body and not has_length
         if chunked:
             upstream_headers.append((b"transfer-encoding", b"chunked"))
-        target = request.target
-        if not target.startswith(b"/"):
-            parts = urlsplit(target.decode("latin-1"))
-            target = ((parts.path or "/") + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
+        request_target = request.target
+        if not request_target.startswith(b"/"):
+            parts = urlsplit(request_target.decode("latin-1"))
+            request_target = ((parts.path or "/") + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
         try:
             response = await self.router.upstream.request(
-                request.method.decode("latin-1"), base_url, target.decode("latin-1"), upstream_headers,
+                request.method.decode("latin-1"), base_url, request_target.decode("latin-1"), upstream_headers,
                 self._request_body(request) if has_body else None, chunked=chunked,
             )
         except UpstreamError:
             if retry and not has_body:
                 return False
-            self._write_page(request, 502, pages.REPLICA_UNREACHABLE, [(b"retry-after", b"2")])
+            self._write_page(request, *unreachable_page(target))
             return True
         try:
             await self._respond(request, response)
@@ -501,7 +502,7 @@ class VisitorConnection(asyncio.Protocol):
             _, tunnel = await asyncio.wait_for(self.loop.create_connection(
                 lambda: ReplicaTunnel(self), replica.hostname or "127.0.0.1", replica.port or 80), 10.0)
         except (OSError, asyncio.TimeoutError):
-            self._write_page(request, 502, pages.REPLICA_UNREACHABLE, [(b"retry-after", b"2")])
+            self._write_page(request, *unreachable_page(target))
             return
         self.tunnel = tunnel
         try:
