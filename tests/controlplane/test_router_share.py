@@ -1,5 +1,5 @@
 """Share links through the router: `SUB.share.DOMAIN[:PORT]` goes, Host kept, to the share server's vhost
-(PODIUM_SHARE_VHOST). A stand-in vhost (Starlette on uvicorn) echoes the Host it got, streams SSE and echoes
+(`Settings.share_vhost`, PODIUM_SHARE_VHOST). A stand-in vhost (Starlette on uvicorn) echoes the Host it got, streams SSE and echoes
 WebSocket messages. The router's database points at a closed port: share links never touch it (no access check,
 no wake, no activity). Every test runs with the router's own server and with uvicorn, as in test_router.py.
 """
@@ -7,7 +7,6 @@ no wake, no activity). Every test runs with the router's own server and with uvi
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -63,12 +62,12 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _settings(tmp_path: Path) -> Any:
+def _settings(tmp_path: Path, share_vhost: str) -> Any:
     from podium_cp.settings import Settings
 
     # Nothing listens there: a share request that queried the database would fail.
     return Settings(database_url=f"postgresql+psycopg://nobody@127.0.0.1:{_closed_port()}/none", data_dir=tmp_path,
-                    public_url="http://console.localhost", cookie_secure=False)
+                    public_url="http://console.localhost", cookie_secure=False, share_vhost=share_vhost)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +80,7 @@ def vhost() -> Iterator[Served]:
 def _router(tmp_path: Path, server: str, share_vhost: str) -> Served | ServedRouter:
     from podium_cp.router import RouterConfig, SpacesRouter
 
-    return serve_router(SpacesRouter(_settings(tmp_path), RouterConfig(share_vhost=share_vhost)), server)
+    return serve_router(SpacesRouter(_settings(tmp_path, share_vhost), RouterConfig()), server)
 
 
 @pytest.fixture(params=SERVERS)
@@ -151,15 +150,3 @@ def test_a_share_service_that_is_down_gets_a_503_page(tmp_path: Path, server: st
         served.stop()
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
     assert "share service is not running" in response.text
-
-
-def test_share_vhost_from_env() -> None:
-    from podium_cp.router import RouterConfig
-    from podium_cp.settings import SettingsError
-
-    assert RouterConfig.from_env({}).share_vhost == "127.0.0.1:7080"
-    assert RouterConfig.from_env({"PODIUM_SHARE_VHOST": "10.0.0.5:9000"}).share_vhost == "10.0.0.5:9000"
-    for bad in ("nohost", "host:port", ":80", "h:70000"):
-        with pytest.raises(SettingsError, match="PODIUM_SHARE_VHOST"):
-            RouterConfig.from_env({"PODIUM_SHARE_VHOST": bad})
-    json.dumps(RouterConfig().__dict__)

@@ -22,19 +22,9 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _address(env: Mapping[str, str], name: str, default: str) -> str:
-    """A `host:port` setting, checked (the router dials it)."""
-    raw = (env.get(name) or default).strip()
-    host, _, port = raw.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise SettingsError(f"{name}={raw!r} is not a host:port address, e.g. {default}")
-    return raw
-
-
 @dataclass(frozen=True)
 class RouterConfig:
-    """Where Spaces live (`NAME--OWNER.spaces.DOMAIN`) and how long a request may wait for one to wake; where
-    share links are served (`SUB.share.DOMAIN` goes to the share server's vhost at `share_vhost`)."""
+    """Where Spaces live (`NAME--OWNER.spaces.DOMAIN`) and how long a request may wait for one to wake."""
 
     spaces_domain: str = "localhost"
     wake_timeout_s: float = 60.0  # a request to a sleeping Space waits this long for it, then gets a 503 page
@@ -42,12 +32,10 @@ class RouterConfig:
     cache_ttl_s: float = 1.0  # how long one Space lookup serves later requests to the same host
     host: str = "127.0.0.1"
     port: int = 8080
-    share_vhost: str = "127.0.0.1:7080"  # host:port of the share server's HTTP vhost (PODIUM_SHARE_VHOST)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RouterConfig:
-        """PODIUM_SPACES_DOMAIN, PODIUM_WAKE_TIMEOUT (seconds), PODIUM_ROUTER_HOST, PODIUM_ROUTER_PORT,
-        PODIUM_SHARE_VHOST."""
+        """PODIUM_SPACES_DOMAIN, PODIUM_WAKE_TIMEOUT (seconds), PODIUM_ROUTER_HOST, PODIUM_ROUTER_PORT."""
         env = os.environ if environ is None else environ
         port_raw = env.get("PODIUM_ROUTER_PORT") or "8080"
         if not port_raw.isdigit():
@@ -57,5 +45,4 @@ class RouterConfig:
             wake_timeout_s=_float(env, "PODIUM_WAKE_TIMEOUT", 60.0),
             host=env.get("PODIUM_ROUTER_HOST") or "127.0.0.1",
             port=int(port_raw),
-            share_vhost=_address(env, "PODIUM_SHARE_VHOST", "127.0.0.1:7080"),
         )

@@ -103,7 +103,7 @@ class SpacesRouter:
         self._owns_database = database is None
         self.database = database or Database(settings.database_url)
         self.hosts = HostParser(config.spaces_domain)
-        self.share_vhost_url = f"http://{config.share_vhost}"
+        self.share_vhost_url = f"http://{settings.share_vhost}"
         self.directory = SpaceDirectory(self.database, ttl_s=config.cache_ttl_s)
         # One shared pool of keep-alive connections to the replicas (no read timeout: SSE streams and long
         # model calls may stay quiet for minutes).
