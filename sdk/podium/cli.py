@@ -1,5 +1,6 @@
 """The `podium` command line: `podium run app.py`, `podium login`, `podium logout`, `podium whoami`,
-`podium spaces check|ls|info|logs|...` (podium.spaces.commands), `podium push`, `podium version`.
+`podium spaces check|ls|info|logs|...` (podium.spaces.commands), `podium push`, `podium share PORT|ls|revoke`
+(podium.share_commands), `podium version`.
 
 Start-up must stay fast, so this module imports only the standard library at module level; a command
 imports what it needs when it runs. To add a command, write `_add_NAME(subparsers)` that registers its
@@ -384,6 +385,33 @@ def _add_push(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.set_defaults(handler=_push)
 
 
+# --- podium share ---------------------------------------------------------------------------------
+
+
+def _share(args: argparse.Namespace) -> int:
+    from podium import share_commands
+
+    return share_commands.run(args)
+
+
+def _add_share(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "share",
+        help="share a local app at a public URL (share link), list or revoke your links",
+        description="`podium share PORT`: a public share link to the app at 127.0.0.1:PORT until Ctrl-C (links live "
+        "at most 7 days). `podium share ls`: your links. `podium share revoke ID`: end one now.",
+    )
+    parser.add_argument("target", metavar="PORT|ls|revoke", help="the local port to share, or `ls`, or `revoke`")
+    parser.add_argument("link_id", metavar="ID", nargs="?", help="with `revoke`: the link's id")
+    parser.add_argument("--host", default="127.0.0.1", help="the local app's address (default 127.0.0.1)")
+    parser.add_argument("--server", help="the Podium platform (default: $PODIUM_SHARE_SERVER, else $PODIUM_SERVER, "
+                        "else the one `podium login` stored)")
+    parser.add_argument("--expires", metavar="DURATION", help="how long the link lives: 90m, 12h, 3d (at most 7d)")
+    parser.add_argument("--label", help="a note shown by `podium share ls`")
+    parser.add_argument("--all", action="store_true", help="with `ls`: everyone's links (site admins)")
+    parser.set_defaults(handler=_share)
+
+
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     _add_run,
     _add_login,
@@ -391,6 +419,7 @@ _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_whoami,
     _add_spaces,
     _add_push,
+    _add_share,
     _add_version,
 )
 

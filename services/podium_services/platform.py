@@ -9,7 +9,9 @@ It starts, in order, and stops everything it started on Ctrl-C or SIGTERM (in re
    (infra/podman/socket.sh; one already serving there is reused), given to the children as DOCKER_HOST;
 3. the Space base image (infra/space-image/build.sh: about 80 s the first time, under a second after),
    given to the children as PODIUM_SPACE_BASE_IMAGE;
-4. the processes `python -m podium_services.api`, `.builder`, `.reconciler`, `.router` and the example SDK app;
+4. the processes `python -m podium_services.api`, `.builder`, `.reconciler`, `.router`, `.share` (the share-link
+   server: tunnels on PODIUM_SHARE_BIND, visitors through the router's `*.share.DOMAIN`) and the example SDK app,
+   which gets a share link too (unless --no-share);
 5. on first start the site admin `admin` (password in DATA_DIR/admin-password, API token in DATA_DIR/admin-token,
    both 0600; the CLI is signed in with PODIUM_HOME=DATA_DIR/cli), then it pushes the example Spaces in
    docs/examples/spaces/ with `podium push` when a Space is missing or its folder differs from its newest revision.
@@ -48,7 +50,7 @@ EXAMPLE_SPACES = ROOT / "docs" / "examples" / "spaces"
 ADMIN_USERNAME = "admin"
 ADMIN_EMAIL = "admin@podium.localhost"
 ADMIN_TOKEN_SCOPES = ("read", "write")  # what `podium push` needs
-SERVICES = ("api", "builder", "reconciler", "router")  # started in this order, stopped in the reverse
+SERVICES = ("api", "builder", "reconciler", "router", "share")  # started in this order, stopped in the reverse
 SETTLED_STAGES = frozenset({"RUNNING", "SLEEPING", "PAUSED", "BUILD_ERROR", "CONFIG_ERROR", "NO_APP_FILE",
                             "RUNTIME_ERROR", "WAITING_FOR_HARDWARE"})
 
@@ -79,6 +81,12 @@ def parse_args(argv: list[str] | None = None, environ: Mapping[str, str] | None 
                         help="Spaces are served at NAME--OWNER.spaces.DOMAIN (default localhost)")
     parser.add_argument("--app", default=str(EXAMPLE_APP), help="the example SDK app to serve beside the platform")
     parser.add_argument("--no-examples", action="store_true", help="do not push the example Spaces")
+    parser.add_argument("--share-port", type=int, default=int(env.get("PODIUM_SHARE_PORT") or 7000),
+                        help="where the share server accepts tunnel clients")
+    parser.add_argument("--share-vhost-port", type=int, default=int(env.get("PODIUM_SHARE_VHOST_PORT") or 7080),
+                        help="the share server's HTTP side (the router forwards SUB.share.DOMAIN there)")
+    parser.add_argument("--no-share", action="store_true", default=env.get("PODIUM_UP_SHARE", "1") in ("0", "false"),
+                        help="do not open a share link to the example app (PODIUM_UP_SHARE=0)")
     return parser.parse_args(argv)
 
 
@@ -114,6 +122,14 @@ def child_env(args: argparse.Namespace, environ: Mapping[str, str], *, data_dir:
         "PODIUM_SPACE_BASE_IMAGE": base_image,
     }
     env.setdefault("PODIUM_PUBLIC_URL", f"http://{args.host}:{args.api_port}")
+    # Share links: tunnels dial the share port; visitors come through the router (http://SUB.share.DOMAIN:PORT).
+    dial = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    env.setdefault("PODIUM_SHARE_BIND", f"{args.host}:{args.share_port}")
+    env.setdefault("PODIUM_SHARE_TUNNEL_ADDRESS", f"{dial}:{args.share_port}")
+    env.setdefault("PODIUM_SHARE_VHOST", f"127.0.0.1:{args.share_vhost_port}")
+    env.setdefault("PODIUM_SHARE_PUBLIC_URL", f"http://share.{args.spaces_domain}"
+                   + ("" if args.router_port == 80 else f":{args.router_port}"))
+    env.setdefault("PODIUM_SHARE_SERVER", f"http://{dial}:{args.api_port}")  # apps with share=True ask the API
     return env
 
 
@@ -422,8 +438,23 @@ class StageWatcher:
                 log(f"example Space {ADMIN_USERNAME}/{name}: {stage}{where}{message}")
 
 
+def share_example_app(args: argparse.Namespace, env: Mapping[str, str], stack: ExitStack) -> str | None:
+    """Open a share link to the example app (closed when the platform stops); its URL, or None (logged why)."""
+    from podium.share import ShareError, open_share
+
+    dial = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    try:
+        share = open_share(args.app_port, local_host=dial, server=env["PODIUM_SHARE_SERVER"],
+                           label="make up: the example app")
+    except ShareError as error:
+        log(f"could not open a share link to the example app: {error}")
+        return None
+    stack.callback(share.close)
+    return share.url
+
+
 def summary(args: argparse.Namespace, env: Mapping[str, str], data_dir: Path, password: str | None,
-            spaces: list[str]) -> str:
+            spaces: list[str], share_url: str | None = None) -> str:
     """What to open and how to sign in, printed once everything answers."""
     api = env["PODIUM_PUBLIC_URL"]
     public = env["PODIUM_SPACES_PUBLIC_URL"]
@@ -432,6 +463,8 @@ def summary(args: argparse.Namespace, env: Mapping[str, str], data_dir: Path, pa
              f"  API docs              {api}/api/docs",
              f"  Spaces router         {public} (a Space: http://NAME--OWNER.{public.partition('://')[2]})",
              f"  example SDK app       http://{args.host}:{args.app_port}/"]
+    if share_url:
+        lines += [f"  example app, shared   {share_url}  (a share link; see docs/share.md)"]
     lines += [f"  example Space         {space_url(public, ADMIN_USERNAME, n)}  ({ADMIN_USERNAME}/{n})" for n in spaces]
     if password is not None:
         lines += [f"  admin                 {ADMIN_USERNAME} / {password}  (in {data_dir / 'admin-password'}; "
@@ -440,6 +473,9 @@ def summary(args: argparse.Namespace, env: Mapping[str, str], data_dir: Path, pa
               "Push your own Space from its folder (README.md front matter + app.py):",
               f"  podium login --server {api}      # paste an API token (POST /api/user/tokens, or the admin's)",
               f"  podium push . --space {ADMIN_USERNAME}/my-space",
+              "Share an app on this machine at a public URL (share link, at most 7 days):",
+              f"  export PODIUM_SHARE_SERVER={env['PODIUM_SHARE_SERVER']}",
+              "  python app.py                  # with demo.launch(share=True); or: podium share 7860",
               "Ctrl-C stops everything (the data stays).", ""]
     return "\n".join(lines)
 
@@ -508,7 +544,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     base_image = build_base_image()
     log(f"Space base image: {base_image}")
 
-    log("[4/5] starting the API, builder, reconciler, router and the example app")
+    log("[4/5] starting the API, builder, reconciler, router, share server and the example app")
     env = child_env(args, os.environ, data_dir=data_dir, database_url=database_url, secret_keys=keys,
                     docker_host=docker_host, base_image=base_image)
     children = start_children(plan_children(args, env), stack)
@@ -518,6 +554,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     for name, url, headers in [
         ("api", f"{local_api}/api/health", {}),
         ("router", f"http://{args.host}:{args.router_port}/", {"Host": f"spaces.{args.spaces_domain}"}),
+        ("share", f"http://{env['PODIUM_SHARE_VHOST']}/", {"Host": f"probe.share.{args.spaces_domain}"}),
         ("example app", f"http://{args.host}:{args.app_port}/config", {}),
     ]:
         child = by_name[name]
@@ -526,6 +563,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
                 raise PlatformError(f"the {name} exited (code {child.returncode}) while starting; see its output above")
             raise PlatformError(f"the {name} did not answer at {url} within 30 s; see its output above")
 
+    share_url = None if args.no_share else share_example_app(args, env, stack)
     password: str | None = None
     names: list[str] = []
     watcher: StageWatcher | None = None
@@ -540,7 +578,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     if not args.no_examples:
         names = push_examples(api_url, token, podium_cli_env)
         watcher = StageWatcher(local_api, token, names, env["PODIUM_SPACES_PUBLIC_URL"])
-    print(summary(args, env, data_dir, password, names), flush=True)
+    print(summary(args, env, data_dir, password, names, share_url), flush=True)
     while all(child.poll() is None for _, child in children):
         if watcher is not None:
             watcher.poll()

@@ -34,6 +34,7 @@ def test_defaults_without_environment() -> None:
     args = platform.parse_args([], environ={})
     assert (args.pg_port, args.api_port, args.router_port, args.app_port) == (5433, 8700, 8080, 7860)
     assert args.host == "127.0.0.1" and args.spaces_domain == "localhost" and not args.no_examples
+    assert (args.share_port, args.share_vhost_port, args.no_share) == (7000, 7080, False)
     assert Path(args.data_dir) == platform.ROOT / ".podium-data"
 
 
@@ -79,9 +80,9 @@ def test_children_start_in_order_with_the_platform_environment(tmp_path: Path) -
     args = _args(api_port="8755", router_port="8085", app_port="7875")
     env = _env(args, tmp_path)
     specs = platform.plan_children(args, env)
-    assert [s.name for s in specs] == ["api", "builder", "reconciler", "router", "example app"]
-    assert [s.argv[1:] for s in specs[:4]] == [["-m", f"podium_services.{n}"] for n in platform.SERVICES]
-    assert specs[4].argv[1] == str(Path(args.app).resolve())
+    assert [s.name for s in specs] == ["api", "builder", "reconciler", "router", "share", "example app"]
+    assert [s.argv[1:] for s in specs[:5]] == [["-m", f"podium_services.{n}"] for n in platform.SERVICES]
+    assert specs[5].argv[1] == str(Path(args.app).resolve())
     for spec in specs:
         assert spec.argv[0] == sys.executable
         assert spec.env["PODIUM_DATABASE_URL"] == "postgresql+psycopg://p@h:1/db"
@@ -94,7 +95,10 @@ def test_children_start_in_order_with_the_platform_environment(tmp_path: Path) -
         assert spec.env["PODIUM_ROUTER_PORT"] == "8085"
         assert spec.env["PODIUM_PUBLIC_URL"] == "http://127.0.0.1:8755"
         assert spec.env["PATH"] == "/usr/bin"
-    assert specs[4].env["PODIUM_SERVER_PORT"] == "7875"
+        assert spec.env["PODIUM_SHARE_PUBLIC_URL"] == "http://share.localhost:8085"
+        assert spec.env["PODIUM_SHARE_VHOST"] == "127.0.0.1:7080"
+        assert spec.env["PODIUM_SHARE_SERVER"] == "http://127.0.0.1:8755"
+    assert specs[5].env["PODIUM_SERVER_PORT"] == "7875"
     assert "PODIUM_SERVER_PORT" not in specs[0].env
 
 
@@ -107,6 +111,52 @@ def test_given_public_urls_are_kept_and_port_80_is_left_out(tmp_path: Path) -> N
     env = _env(args, tmp_path, given)
     assert env["PODIUM_SPACES_PUBLIC_URL"] == "https://spaces.example.org"
     assert env["PODIUM_PUBLIC_URL"] == "https://podium.example.org"
+
+
+def test_share_server_settings_follow_the_flags_and_given_ones_are_kept(tmp_path: Path) -> None:
+    args = _args(host="0.0.0.0", share_port="7100", share_vhost_port="7180", router_port="80")
+    env = _env(args, tmp_path)
+    assert env["PODIUM_SHARE_BIND"] == "0.0.0.0:7100"
+    assert env["PODIUM_SHARE_TUNNEL_ADDRESS"] == "127.0.0.1:7100"  # what clients dial: not the wildcard
+    assert env["PODIUM_SHARE_VHOST"] == "127.0.0.1:7180"
+    assert env["PODIUM_SHARE_PUBLIC_URL"] == "http://share.localhost"
+    assert env["PODIUM_SHARE_SERVER"] == "http://127.0.0.1:8700"
+    given = {"PODIUM_SHARE_TUNNEL_ADDRESS": "share.example.org:7000", "PODIUM_SHARE_SERVER": "https://p.example.org"}
+    env = _env(args, tmp_path, given)
+    assert env["PODIUM_SHARE_TUNNEL_ADDRESS"] == "share.example.org:7000"
+    assert env["PODIUM_SHARE_SERVER"] == "https://p.example.org"
+
+
+def test_sharing_the_example_app_is_on_unless_turned_off() -> None:
+    assert not platform.parse_args([], environ={}).no_share
+    assert platform.parse_args(["--no-share"], environ={}).no_share
+    assert platform.parse_args([], environ={"PODIUM_UP_SHARE": "0"}).no_share
+    assert not platform.parse_args([], environ={"PODIUM_UP_SHARE": "1"}).no_share
+
+
+def test_summary_says_how_to_share_an_app(tmp_path: Path) -> None:
+    args = _args()
+    env = _env(args, tmp_path)
+    text = platform.summary(args, env, tmp_path, None, [], "http://0123abcd.share.localhost:8080")
+    assert "export PODIUM_SHARE_SERVER=http://127.0.0.1:8700" in text
+    assert "share=True" in text and "podium share 7860" in text
+    assert "example app, shared   http://0123abcd.share.localhost:8080" in text
+    assert "example app, shared" not in platform.summary(args, env, tmp_path, None, [])
+
+
+def test_a_failed_share_link_is_logged_and_the_platform_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]  # nothing listens there once the socket is closed
+    args = _args()
+    env = {**_env(args, tmp_path), "PODIUM_SHARE_SERVER": f"http://127.0.0.1:{closed}"}
+    with ExitStack() as stack:
+        assert platform.share_example_app(args, env, stack) is None
+    assert "could not open a share link to the example app: no share service at" in capsys.readouterr().out
 
 
 class _FakeChild:

@@ -263,12 +263,21 @@ def test_quiet_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == ""
 
 
-def test_share_says_it_is_not_available_yet(capsys: pytest.CaptureFixture[str]) -> None:
+def test_share_without_a_share_server_keeps_the_app_local(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("PODIUM_SHARE_SERVER", "PODIUM_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PODIUM_HOME", str(tmp_path))  # no stored `podium login` server either
     demo = build_app()
-    _, _, share_url = demo.launch(prevent_thread_lock=True, server_port=free_port(), share=True)
-    demo.close(verbose=False)
-    assert share_url is None
-    assert "later Podium release" in capsys.readouterr().out
+    port = free_port()
+    _, _, share_url = demo.launch(prevent_thread_lock=True, server_port=port, share=True)
+    try:
+        assert share_url is None and demo.share_url is None
+        assert "* Could not create a share link: No share server is set" in capsys.readouterr().out
+        assert httpx.get(f"http://127.0.0.1:{port}/config").status_code == 200
+    finally:
+        demo.close(verbose=False)
 
 
 def test_launch_options_for_the_page_are_stored_on_blocks() -> None:

@@ -2,7 +2,8 @@
 
 It builds the settings, the file layer, the event engine and the Starlette app, binds the port (trying
 the next ones up to 7959 when the default is taken), runs uvicorn in a background thread and returns as
-soon as the socket accepts connections. The main thread then waits for Ctrl-C unless
+soon as the socket accepts connections. With `share=True` it then opens a share link (podium.share): a
+failure there is printed and the app stays local. The main thread then waits for Ctrl-C unless
 `prevent_thread_lock=True` or Python is interactive.
 """
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from podium.blocks import Blocks
     from podium.server.context import ServerContext
+    from podium.share import Share
 
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 10.0
@@ -88,6 +90,7 @@ class Server:
         self.port: int = sock.getsockname()[1]
         self.thread = threading.Thread(target=self._run, name=f"podium-server-{self.port}", daemon=True)
         self.error: BaseException | None = None
+        self.share: Share | None = None  # the share link's tunnel, closed with the server
         self._closed = False
 
     def _run(self) -> None:
@@ -115,6 +118,8 @@ class Server:
         if self._closed:
             return
         self._closed = True
+        if self.share is not None:
+            self.share.close()
         loop = self.ctx.loop
         on_server_thread = self.thread is threading.current_thread()
         if loop is not None and self.thread.is_alive() and not loop.is_closed():
@@ -142,7 +147,7 @@ class Server:
                 self.thread.join(0.5)
         except (KeyboardInterrupt, OSError):
             print("Keyboard interruption in main thread... closing server.")
-            self.close()
+        self.close()  # (also when the server stopped on its own: the share link's tunnel goes with it)
 
 
 def _uvicorn_config(app: Starlette, settings: ServerSettings) -> uvicorn.Config:
@@ -199,11 +204,42 @@ def launch_blocks(blocks: Blocks, **kwargs: Any) -> tuple[Starlette, str, str | 
     blocks.app = app  # type: ignore[attr-defined]
     if not settings.quiet:
         print(f"* Running on local URL:  {local_url.rstrip('/')}")
-        if settings.share:
-            print("* Share links arrive with a later Podium release; the app runs locally only for now.")
+    share_url = _share(server, settings, kwargs) if settings.share else None
+    blocks.share_url = share_url
     if not settings.prevent_thread_lock and not _is_interactive():
         server.block_thread()
-    return app, local_url, None
+    return app, local_url, share_url
+
+
+def _dial_host(server_name: str) -> str:
+    """The address the tunnel dials to reach the local app (a wildcard bind is reached on loopback)."""
+    if server_name in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if server_name == "::":
+        return "::1"
+    return server_name
+
+
+def _share(server: Server, settings: ServerSettings, kwargs: dict[str, Any]) -> str | None:
+    """Open the share link for the running server; its URL, or None (the reason printed) when there is none."""
+    from podium.share import ShareError, describe_expiry, open_share
+
+    try:
+        share = open_share(server.port, local_host=_dial_host(settings.server_name),
+                           server=kwargs.get("share_server_address"), quiet=settings.quiet,
+                           tls_certificate=kwargs.get("share_server_tls_certificate"))
+    except ShareError as exc:
+        print(f"* Could not create a share link: {exc}. The app runs locally only.")
+        return None
+    except Exception as exc:  # noqa: BLE001 - a share link never takes the local app down
+        print(f"* Could not create a share link: {type(exc).__name__}: {exc}. The app runs locally only.")
+        return None
+    server.share = share
+    print(f"* Running on public URL: {share.url}")  # printed even when quiet, as Gradio does
+    if not settings.quiet:
+        print(f"\n* This share link expires on {describe_expiry(share.expires_at)}. Stopping the app takes it "
+              "offline sooner; for a permanent URL, push the app as a Space with `podium push`.")
+    return share.url
 
 
 __all__ = ["PortInUse", "Server", "bind_first_free", "launch_blocks", "local_url_of"]
