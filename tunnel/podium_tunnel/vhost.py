@@ -518,7 +518,10 @@ class _Visitor(asyncio.Protocol):
                 return True
             forwarded = False
             while True:
-                data = await conn.read(READ_SIZE)
+                try:
+                    data = await conn.read(READ_SIZE)
+                except (ConnectionError, OSError):
+                    data = b""  # reset: as good as the end
                 if not data:
                     if not forwarded:
                         if retry:
@@ -567,7 +570,10 @@ class _Visitor(asyncio.Protocol):
         writer = self.loop.create_task(self._to_app(conn))
         try:
             while True:
-                data = await conn.read(READ_SIZE)
+                try:
+                    data = await conn.read(READ_SIZE)
+                except (ConnectionError, OSError):
+                    break
                 if not data:
                     break
                 transport.write(data)
