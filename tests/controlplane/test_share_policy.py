@@ -3,17 +3,25 @@ move: refusals with their reasons, grants, expiry and revocation in the sweep, d
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from helpers import sql
 
 from podium_cp.db import Database
-from podium_cp.policy import ANONYMOUS
+from podium_cp.policy import ANONYMOUS, SYSTEM
 from podium_cp.settings import Settings
 from podium_cp.share.policy import TOUCH_EVERY_S, DatabasePolicy
-from podium_cp.share.service import issue_link
+from podium_cp.share.service import issue_link, revoke_link
 from podium_tunnel.policy import LoginRequest, ProxyGrant, ProxyRequest, Rejected
 
 pytestmark = pytest.mark.anyio
@@ -193,3 +201,89 @@ async def test_a_restarted_server_grants_the_same_expiry(database: Database, set
     assert again.expires_at == pytest.approx(expires_at)
     assert row(pg_url, link_id)["expires_at"].timestamp() == pytest.approx(expires_at)
     assert row(pg_url, link_id)["expires_at"] - row(pg_url, link_id)["created_at"] == timedelta(hours=2)
+
+
+# --- the share server (services/podium_services/share.py) over this policy ------------------------------------
+
+
+async def _hello_app() -> asyncio.Server:
+    """A tiny local HTTP app standing in for the laptop's app: answers every request with one line."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")
+            body = b"hello from the laptop"
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(answer, "127.0.0.1", 0)
+
+
+async def test_a_link_works_through_the_share_server_until_it_is_revoked(
+    database: Database, settings: Settings, pg_url: str
+) -> None:
+    from podium_services.share import share_server
+    from podium_tunnel.client import TunnelClient, TunnelRejected
+
+    token, link_id, _ = await new_link(database, settings)
+    subdomain = row(pg_url, link_id)["subdomain"]
+    app = await _hello_app()
+    server = share_server(settings, DatabasePolicy(database, settings), bind=("127.0.0.1", 0),
+                          vhost=("127.0.0.1", 0), sweep_interval=0.2)
+    await server.start()
+    client = TunnelClient("127.0.0.1", server.bind_port, local_port=app.sockets[0].getsockname()[1],
+                          proxy_name=token, subdomain="random", pool_count=1, reconnect=False)
+    visitor = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.vhost_port}", timeout=30)
+    host = {"Host": f"{subdomain}.share.localhost:8080"}
+    try:
+        assert await asyncio.wait_for(client.start(), 30) == settings.share_url(subdomain)
+        assert row(pg_url, link_id)["connected_run_id"]
+        answer = await visitor.get("/", headers=host)
+        assert (answer.status_code, answer.text) == (200, "hello from the laptop")
+
+        async with database.session() as db:
+            await revoke_link(db, SYSTEM, link_id)
+        ended = await asyncio.wait_for(client.wait_closed(), 30)  # the next sweep kills the tunnel
+        assert ended.kind == "killed" and "revoked" in ended.message
+        gone = await visitor.get("/", headers=host)
+        assert gone.status_code == 404 and "was revoked" in gone.text and "Podium" in gone.text
+        again = TunnelClient("127.0.0.1", server.bind_port, local_port=1, proxy_name=token, reconnect=False)
+        with pytest.raises(TunnelRejected, match="this share link was revoked"):
+            await asyncio.wait_for(again.start(), 30)
+        await again.close()
+        for _ in range(100):  # the server tells the policy the proxy closed, which clears the connection
+            if row(pg_url, link_id)["connected_run_id"] is None:
+                break
+            await asyncio.sleep(0.1)
+        assert row(pg_url, link_id)["connected_run_id"] is None
+    finally:
+        await visitor.aclose()
+        await client.close()
+        await server.close()
+        app.close()
+        await app.wait_closed()
+
+
+def test_the_share_server_process_starts_and_stops_cleanly(pg_url: str) -> None:
+    env = {**os.environ, "PODIUM_DATABASE_URL": pg_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "podium_services.share", "--bind", "127.0.0.1:0", "--vhost", "127.0.0.1:0"],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert process.stderr is not None
+        line = ""
+        while "links at" not in line:
+            line = process.stderr.readline()
+            assert line, f"the share server ended before it said where it listens (exit {process.poll()})"
+        assert "http://SUB.share.localhost:8080" in line
+        vhost_port = int(re.findall(r"visitors on 127\.0\.0\.1:(\d+)", line)[0])
+        page = httpx.get(f"http://127.0.0.1:{vhost_port}/", headers={"Host": "nothing.share.localhost"}, timeout=30)
+        assert page.status_code == 404 and "has expired, was revoked, or its app is not running" in page.text
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
