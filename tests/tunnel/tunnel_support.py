@@ -117,8 +117,10 @@ class LocalApp:
 def make_server(policy: Policy | None = None, **options: Any) -> TunnelServer:
     """A TunnelServer on loopback ports 0 with a quick sweep."""
     options.setdefault("sweep_interval", 0.1)
+    options.setdefault("bind_port", 0)
+    options.setdefault("vhost_port", 0)
     return TunnelServer(policy or OpenPolicy(), subdomain_host=SUBDOMAIN_HOST, public_url="http://share.localhost:8080",
-                        bind_host="127.0.0.1", bind_port=0, vhost_port=0, **options)
+                        bind_host="127.0.0.1", **options)
 
 
 def make_client(server: TunnelServer, app: LocalApp, *, events: list[TunnelEvent] | None = None,
