@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from helpers import sql
@@ -15,7 +16,7 @@ from podium_cp.db.base import utcnow
 from podium_cp.errors import Forbidden, InvalidInput, NotFound
 from podium_cp.policy import ANONYMOUS, Actor
 from podium_cp.roles import Scope
-from podium_cp.settings import Settings
+from podium_cp.settings import Settings, SettingsError, split_host_port
 from podium_cp.share.service import ShareRateLimited, issue_link, link_status, list_links, revoke_link
 from podium_tunnel.policy import gradio_subdomain
 
@@ -148,3 +149,40 @@ async def test_list_and_revoke(database: Database, settings: Settings, pg_url: s
         assert statuses == {mine.link.id: "revoked", theirs.link.id: "active", anonymous.link.id: "revoked"}
         later = utcnow() + timedelta(days=8)
         assert link_status(theirs.link, later) == "expired"
+
+
+def test_share_settings_from_the_environment(tmp_path: Any) -> None:
+    base = {"PODIUM_DATABASE_URL": "postgresql://podium@127.0.0.1/podium"}
+    default = Settings.from_env(base)
+    assert default.share_public_url == "http://share.localhost:8080"
+    assert default.share_url("0123abcd") == "http://0123abcd.share.localhost:8080"
+    assert (default.share_bind, default.share_tunnel_address, default.share_vhost) == (
+        "0.0.0.0:7000", "127.0.0.1:7000", "127.0.0.1:7080")
+    assert (default.share_max_lifetime_s, default.share_anonymous_per_hour, default.share_auth_token) == (WEEK, 20, "")
+    assert default.share_tls_cert is None and default.share_plugin_secret == ""
+    on_80 = Settings.from_env({**base, "PODIUM_SPACES_DOMAIN": "Example.COM", "PODIUM_ROUTER_PORT": "80"})
+    assert on_80.share_url("abc") == "http://abc.share.example.com"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_text("x")
+    key.write_text("x")
+    custom = Settings.from_env({
+        **base, "PODIUM_SPACES_DOMAIN": "example.com", "PODIUM_SHARE_PUBLIC_URL": "https://share.example.com/",
+        "PODIUM_SHARE_BIND": "[::]:7443", "PODIUM_SHARE_TUNNEL_ADDRESS": "tunnel.example.com:7443",
+        "PODIUM_SHARE_TLS_CERT": str(cert), "PODIUM_SHARE_TLS_KEY": str(key), "PODIUM_SHARE_MAX_LIFETIME": "3600",
+        "PODIUM_SHARE_ANONYMOUS_PER_HOUR": "0", "PODIUM_SHARE_AUTH_TOKEN": "t", "PODIUM_SHARE_PLUGIN_SECRET": "p",
+    })
+    assert custom.share_url("abc") == "https://abc.share.example.com"
+    assert split_host_port(custom.share_bind) == ("::", 7443)
+    assert split_host_port(custom.share_tunnel_address) == ("tunnel.example.com", 7443)
+    assert (custom.share_max_lifetime_s, custom.share_anonymous_per_hour) == (3600, 0)
+    assert custom.share_tls_cert == str(cert) and custom.share_plugin_secret == "p"
+    wrong = {
+        "PODIUM_SHARE_MAX_LIFETIME": "604801",
+        "PODIUM_SHARE_PUBLIC_URL": "http://links.localhost:8080",
+        "PODIUM_SHARE_VHOST": "7080",
+        "PODIUM_SHARE_TLS_CERT": str(cert),  # without the key
+        "PODIUM_SHARE_ANONYMOUS_PER_HOUR": "-1",
+    }
+    for name, value in wrong.items():
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({**base, name: value})
