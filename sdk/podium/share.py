@@ -251,6 +251,8 @@ def proxy_for(host: str, environ: Mapping[str, str] | None = None) -> str | None
 def _duration(seconds: float) -> str:
     """`seconds` in words, rounded to the largest fitting unit: "7 days", "12 hours", "90 minutes"."""
     seconds = max(0.0, seconds)
+    if seconds >= 60:
+        seconds = round(seconds / 60) * 60.0  # a link made a moment ago still lives "2 hours", not "119 minutes"
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= 2 * size or (unit == "minute" and seconds >= size):
             count = round(seconds / size)
@@ -307,10 +309,9 @@ class Share:
         kind = event.kind
         if kind == "reconnecting":
             if not self.quiet and not self._closing:
-                delay = f" in {event.delay:.0f} s" if event.delay is not None else ""
-                why = f" ({event.message})" if event.message else ""
-                first = "lost its connection" if not self._lost else "is still offline"
-                self._say(f"* The share link {first}{why}; reconnecting{delay}...")
+                delay = f"reconnecting in {event.delay:g} s" if event.delay is not None else "reconnecting"
+                state = "lost its connection" if not self._lost else "is still offline"
+                self._say(f"* The share link {state}; {event.message or delay}")
             self._lost = True
         elif kind == "connected":
             if self._lost and not self.quiet:
