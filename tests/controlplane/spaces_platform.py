@@ -1,5 +1,5 @@
-"""The Spaces platform as real processes for end-to-end tests: the API, builder, reconciler and router, each a
-`python -m podium_services.X` subprocess on one database and one Podman socket, which a test can kill and start
+"""The Spaces platform as real processes for end-to-end tests: the API, builder, reconciler, router and share server,
+each a `python -m podium_services.X` subprocess on one database and one Podman socket, which a test can kill and start
 again. Output of each process goes to a file in the test's temporary folder and is shown when a wait fails.
 """
 
@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from helpers import free_port
 
 T = TypeVar("T")
-SERVICES = ("api", "builder", "reconciler", "router")
+SERVICES = ("api", "builder", "reconciler", "router")  # what start_all() starts; "share" is started on demand
 
 
 class Platform:
@@ -30,6 +30,8 @@ class Platform:
         self.folder = folder
         self.api_port = free_port()
         self.router_port = free_port()
+        self.share_port = free_port()  # the share server's tunnel port (clients dial it)
+        self.share_vhost_port = free_port()  # its HTTP side, behind the router
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("PODIUM_", "DOCKER_"))},
@@ -45,6 +47,9 @@ class Platform:
             "DOCKER_HOST": f"unix://{docker_host}",
             "PODIUM_SPACE_BASE_IMAGE": base_image,
             "PODIUM_HOME": str(folder / "cli-home"),
+            "PODIUM_SHARE_BIND": f"127.0.0.1:{self.share_port}",
+            "PODIUM_SHARE_TUNNEL_ADDRESS": f"127.0.0.1:{self.share_port}",
+            "PODIUM_SHARE_VHOST": f"127.0.0.1:{self.share_vhost_port}",
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self._starts: dict[str, int] = {}
@@ -52,7 +57,7 @@ class Platform:
     # --- processes ----------------------------------------------------------------------------------------
 
     def start(self, name: str, *args: str) -> None:
-        """Start service `name` (one of SERVICES) and wait until it is ready (API and router: they answer)."""
+        """Start service `name` (one of SERVICES, or "share") and wait until it is ready (it answers or listens)."""
         assert name not in self.procs or self.procs[name].poll() is not None, f"{name} already runs"
         self._starts[name] = self._starts.get(name, 0) + 1
         out = (self.folder / f"{name}.{self._starts[name]}.log").open("wb")
@@ -64,6 +69,9 @@ class Platform:
             self.wait(lambda: self._answers(f"{self.api_url}/api/health"), 30, "the API to answer")
         elif name == "router":
             self.wait(lambda: self._listens(self.router_port), 30, "the router to listen")
+        elif name == "share":
+            self.wait(lambda: self._listens(self.share_port) and self._listens(self.share_vhost_port), 30,
+                      "the share server to listen")
 
     def start_all(self) -> None:
         for name in SERVICES:
@@ -77,7 +85,7 @@ class Platform:
             proc.wait(timeout=30)
 
     def stop_all(self) -> None:
-        for name in reversed(SERVICES):
+        for name in ("share", *reversed(SERVICES)):
             if name in self.procs:
                 self.kill(name, signal.SIGTERM)
 
