@@ -145,9 +145,11 @@ def test_summary_says_how_to_share_an_app(tmp_path: Path) -> None:
 
 
 def test_a_failed_share_link_is_logged_and_the_platform_goes_on(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import socket
+
+    monkeypatch.setenv("PODIUM_HOME", str(tmp_path / "cli"))  # no stored `podium login` token is read
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
