@@ -430,7 +430,7 @@ def test_local_go_away_refuses_new_streams() -> None:
             await session.go_away()
             assert await reader.readexactly(12) == frame(TYPE_GO_AWAY, 0, 0, 0)
             writer.write(frame(TYPE_WINDOW_UPDATE, FLAG_SYN, 1, 0))
-            assert await read_frame(reader) == (0, TYPE_WINDOW_UPDATE, FLAG_ACK | FLAG_RST, 1, 0)
+            assert await read_frame(reader) == (0, TYPE_WINDOW_UPDATE, FLAG_RST, 1, 0)
 
     run(body)
 
@@ -440,7 +440,7 @@ def test_backlog_overflow_resets_the_stream() -> None:
         async with raw_peer(accept_backlog=2) as (session, reader, writer):
             for stream_id in (1, 3, 5):
                 writer.write(frame(TYPE_WINDOW_UPDATE, FLAG_SYN, stream_id, 0))
-            assert await read_frame(reader) == (0, TYPE_WINDOW_UPDATE, FLAG_ACK | FLAG_RST, 5, 0)
+            assert await read_frame(reader) == (0, TYPE_WINDOW_UPDATE, FLAG_RST, 5, 0)
             assert (await session.accept_stream()).stream_id == 1
             assert (await session.accept_stream()).stream_id == 3
 
@@ -477,5 +477,55 @@ def test_close_wakes_everything() -> None:
                 await stream.write(b"x")
             assert await stream.read() == b""
             await client.close()  # idempotent
+
+    run(body)
+
+
+def test_refused_open_frees_its_slot() -> None:
+    async def body() -> None:
+        accepted: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = (
+            asyncio.get_running_loop().create_future()
+        )
+
+        async def on_connect(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            accepted.set_result((r, w))
+
+        server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+        client = YamuxSession(
+            *await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1]),
+            client=True,
+            keepalive_interval=None,
+            accept_backlog=1,
+        )
+        client.start()
+        stream = await client.open_stream()
+        _, w = await accepted
+        w.write(frame(TYPE_WINDOW_UPDATE, FLAG_RST, 1, 0))  # the peer's backlog is full
+        with pytest.raises(StreamReset):
+            await stream.read()
+        second = await asyncio.wait_for(client.open_stream(), 10)  # the unacknowledged open no longer counts
+        assert second.stream_id == 3 and client.stream_count == 1
+        w.close()
+        await client.close()
+        server.close()
+        await server.wait_closed()
+
+    run(body)
+
+
+def test_readexactly_at_fin_and_close_drops_incoming() -> None:
+    async def body() -> None:
+        async with session_pair() as (client, server):
+            stream = await client.open_stream()
+            await stream.write(b"abc")
+            await stream.write_eof()
+            accepted = await server.accept_stream()
+            with pytest.raises(asyncio.IncompleteReadError) as caught:
+                await accepted.readexactly(4)
+            assert caught.value.partial == b"abc"
+            await accepted.close()  # both directions: FIN, and later data from the client is dropped
+            assert await read_all(stream) == b""
+            await asyncio.sleep(0.05)
+            assert client.stream_count == server.stream_count == 0
 
     run(body)

@@ -553,8 +553,8 @@ class YamuxSession:
         if (stream_id % 2 == 1) != (not self.client):
             raise YamuxError(f"the peer opened stream {stream_id}, an id of this side's parity")
         if self._local_go_away or len(self._accept_queue) >= self.accept_backlog:
-            # Refused: answer RST (with the ACK the opener waits for) and ignore its frames.
-            self._send(frame(TYPE_WINDOW_UPDATE, FLAG_ACK | FLAG_RST, stream_id, 0))
+            # Refused, as the Go side does: a bare RST, and the stream's frames are ignored.
+            self._send(frame(TYPE_WINDOW_UPDATE, FLAG_RST, stream_id, 0))
             return None
         stream = YamuxStream(self, stream_id, opened_locally=False)
         self._streams[stream_id] = stream
