@@ -455,7 +455,8 @@ class YamuxSession:
         except (ConnectionError, OSError) as error:
             reason = f"connection lost: {error}"
         except asyncio.CancelledError:
-            reason = "closed locally"
+            self._shutdown("closed locally")
+            raise
         except Exception as error:  # a bug here must end the session, never leave it hanging
             reason = f"internal error: {error!r}"
             log.exception("yamux session with %s failed", self.remote_address)
