@@ -175,6 +175,28 @@ def test_keep_alive_reuses_one_work_connection() -> None:
     run_tunnel(scenario)
 
 
+def test_a_kept_alive_work_connection_the_app_closed_is_not_an_error() -> None:
+    async def main() -> None:
+        async with LocalApp(keep_alive_s=0.2) as app:  # the app drops idle connections quickly
+            server = make_server()
+            await server.start()
+            client = make_client(server, app)
+            try:
+                url = await client.start()
+                async with visitor(server) as http:
+                    for _ in range(3):
+                        assert (await http.get("/", headers={"Host": host_of(url)})).status_code == 200
+                        await asyncio.sleep(0.6)  # the app closed the connection behind the kept-alive work conn
+                        answer = await http.post("/echo", json={"x": 1}, headers={"Host": host_of(url)})
+                        assert answer.status_code == 200 and answer.json()["got"] == {"x": 1}
+                        await asyncio.sleep(0.6)
+            finally:
+                await client.close()
+                await server.close()
+
+    asyncio.run(main())
+
+
 def test_head_and_http10_requests() -> None:
     async def scenario(server: TunnelServer, app: LocalApp, url: str) -> None:
         async with visitor(server) as http:

@@ -91,7 +91,8 @@ def make_app(state: AppState) -> Starlette:
 class LocalApp:
     """The app on the 'laptop': uvicorn serving `make_app` on 127.0.0.1, port 0."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive_s: float = 5.0) -> None:
+        self.keep_alive_s = keep_alive_s
         self.state = AppState()
         self.port = 0
         self._server: uvicorn.Server | None = None
@@ -101,7 +102,8 @@ class LocalApp:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(make_app(self.state), log_level="warning", lifespan="off", ws="websockets-sansio")
+        config = uvicorn.Config(make_app(self.state), log_level="warning", lifespan="off", ws="websockets-sansio",
+                                timeout_keep_alive=self.keep_alive_s)
         self._server = uvicorn.Server(config)
         self._task = asyncio.get_running_loop().create_task(self._server.serve(sockets=[sock]))
         server = self._server

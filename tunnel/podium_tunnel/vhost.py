@@ -26,7 +26,7 @@ log = logging.getLogger("podium.tunnel.vhost")
 
 MAX_HEAD_BYTES = 64 * 1024  # a request head over this gets a 431
 IDLE_WORK_CONN_S = 60.0  # a kept-alive work connection unused this long is closed, not reused (as frps)
-MAX_IDLE_WORK_CONNS = 5  # kept-alive work connections per proxy (as frps)
+MAX_IDLE_WORK_CONNS = 64  # kept-alive work connections per proxy (frps keeps 5: too few for concurrent visitors)
 VISITOR_IDLE_S = 75.0  # a visitor's keep-alive connection without a request for this long is closed
 READ_SIZE = 256 * 1024
 _PAUSE_ABOVE = 256 * 1024  # request body bytes received and not yet sent on: stop reading from the visitor
@@ -457,28 +457,44 @@ class _Visitor(asyncio.Protocol):
         if route is None:
             self._page(request, 404, self.server.not_found_page)
             return
-        if request.has_body and not request.complete:
-            for name, value in request.headers:
-                if name == b"expect" and value.lower() == b"100-continue" and not request.chunks:
-                    assert self.transport is not None
-                    self.transport.write(_CONTINUE)  # answered here: the body is then streamed on
+        whole: bytes | None = head  # the whole request when it is all here: it can be sent again
+        if request.has_body:
+            if request.complete:
+                whole = head + self._buffered_body(request)
+            else:
+                whole = None
+                for name, value in request.headers:
+                    if name == b"expect" and value.lower() == b"100-continue" and not request.chunks:
+                        assert self.transport is not None
+                        self.transport.write(_CONTINUE)  # answered here: the body is then streamed on
         for attempt in (1, 2):
             try:
-                channel, reused = await self._channel(route)
+                # A body still streaming cannot be resent: it gets a fresh work connection, never a kept-alive
+                # one that the app may have closed meanwhile.
+                channel, reused = await self._channel(route, idle_ok=whole is not None)
             except WorkConnUnavailable:
                 self._page(request, 504, TUNNEL_BUSY_PAGE)
                 return
             except RouteGone:
                 self._page(request, 404, self.server.not_found_page)
                 return
-            retry = reused and attempt == 1 and not request.has_body
-            if await self._exchange(request, route, channel, head, retry):
+            if await self._exchange(request, route, channel, whole or head, whole is not None,
+                                    retry=reused and attempt == 1):
                 return
 
-    async def _channel(self, route: Route) -> tuple[WorkChannel, bool]:
+    def _buffered_body(self, request: _Request) -> bytes:
+        """The whole body of a complete request, as it goes on the work connection."""
+        data = b"".join(request.chunks)
+        request.chunks = []
+        request.buffered = 0
+        if request.chunked:
+            return (b"%x\r\n%b\r\n0\r\n\r\n" % (len(data), data)) if data else b"0\r\n\r\n"
+        return data
+
+    async def _channel(self, route: Route, *, idle_ok: bool) -> tuple[WorkChannel, bool]:
         idle = route.idle
         now = self.loop.time()
-        while idle:
+        while idle and idle_ok:
             channel = idle.pop()
             if now - channel.since <= IDLE_WORK_CONN_S:
                 return channel, True
@@ -486,7 +502,7 @@ class _Visitor(asyncio.Protocol):
         conn = await route.open_work_conn(self.ip, self.port)
         return WorkChannel(conn), False
 
-    async def _exchange(self, request: _Request, route: Route, channel: WorkChannel, head: bytes,
+    async def _exchange(self, request: _Request, route: Route, channel: WorkChannel, head: bytes, whole: bool, *,
                         retry: bool) -> bool:
         """One request over `channel` and its answer back; False: the channel was dead before answering (only
         when `retry`), nothing was sent to the visitor."""
@@ -497,7 +513,7 @@ class _Visitor(asyncio.Protocol):
         kept = False
         try:
             try:
-                if not request.has_body:
+                if whole:
                     await conn.write(head)
                 else:
                     data = head
