@@ -13,7 +13,8 @@ platform's API (`python -m podium_services.api`), share server (`python -m podiu
    own cost is most visible). Each is measured direct (its port), through the tunnel (the share server's vhost
    with the link's Host header), and through the public path (router -> vhost -> tunnel). p50 latency with one
    client, throughput with `--clients` keep-alive connections for `--duration` s, with load/_http.py's client.
-   The Starlette app's tunnel is `python -m podium_tunnel http` (the same TunnelClient the SDK uses).
+   The Podium app's tunnel is the SDK's (`podium.share_tunnel`, a child process of the app, counted in the app's
+   CPU); the Starlette app's is `python -m podium_tunnel http` (the same TunnelClient).
 3. **Bulk.** `GET /bulk` streams `--bulk-mb` MiB and `POST /sink` reads as many, direct and through the tunnel;
    MB/s = MiB moved / seconds.
 
@@ -373,10 +374,9 @@ def main() -> int:
                 cpu["load"] = (time.process_time() - load_before) / requests * 1000
                 results[case][path] = {"p50": statistics.median(times), "rps": rps, "errors": errors}
                 shown = ", ".join(f"{name} {ms:.3f}" for name, ms in cpu.items() if ms >= 0.0005)
-                label = "app+client" if client_pid == app_pid else "app"
                 print(f"  {path:<7} p50 {results[case][path]['p50']:.2f} ms  {rps:,.0f} req/s "
                       f"({args.clients} clients)  errors {errors}  CPU ms/request: {shown}"
-                      f"{'  (' + label + ' share one process: the SDK runs the tunnel client in the app)' if path != 'direct' and client_pid == app_pid else ''}",
+                      f"{'  (app: with its tunnel process, a child of it)' if path != 'direct' and client_pid == app_pid else ''}",
                       flush=True)
 
         print(f"\nbulk transfer, {args.bulk_mb} MiB (Starlette app):", flush=True)

@@ -22,8 +22,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import ssl
-
+    from podium.share_tunnel import TunnelProcess
     from podium_tunnel.client import TunnelEvent
 
 SHARE_SERVER_ENV = "PODIUM_SHARE_SERVER"
@@ -285,7 +284,7 @@ class Share:
         self.stopped = threading.Event()
         self.stop_reason: str | None = None
         self._on_event = on_event
-        self._tunnel: Any = None  # podium_tunnel.client.BackgroundTunnel once started
+        self._tunnel: TunnelProcess | None = None  # the tunnel's process once started
         self._lost = False
         self._closing = False
 
@@ -330,31 +329,28 @@ class Share:
 
     def start(self, local_port: int, *, local_host: str = "127.0.0.1", tls_certificate: str | None = None,
               timeout: float = CONNECT_TIMEOUT_S) -> None:
-        """Connect the tunnel; returns once the share server accepted the proxy (ShareError otherwise)."""
-        try:
-            from podium_tunnel.client import BackgroundTunnel, TunnelClient
-        except ImportError as exc:
-            raise ShareError(f"share links need the podium-tunnel package ({exc}); reinstall podium") from None
+        """Connect the tunnel (a process of its own, `podium.share_tunnel`); returns once the share server accepted
+        the proxy (ShareError otherwise)."""
+        from podium.share_tunnel import TunnelProcess, TunnelProcessError
+
         address = self.link.tunnel
-        tls: bool | ssl.SSLContext = address.tls
         if address.tls and tls_certificate:
             import ssl
 
-            tls = ssl.create_default_context(cafile=tls_certificate)
+            try:
+                ssl.create_default_context(cafile=tls_certificate)  # read here, so a bad file gets its own message
+            except (OSError, ssl.SSLError) as exc:
+                raise ShareError(f"cannot use {tls_certificate} as the share server's certificate: {exc}") from None
         http_proxy = proxy_for(address.host)
-
-        def make_client() -> TunnelClient:
-            return TunnelClient(
-                address.host, address.port, local_port=local_port, local_host=local_host,
-                proxy_name=self.link.token, subdomain=self.link.subdomain, auth_token=address.auth_token, tls=tls,
-                server_name=address.server_name, http_proxy=http_proxy, on_event=self.handle_event,
-            )
-
-        tunnel = BackgroundTunnel(make_client)
+        tunnel = TunnelProcess({
+            "host": address.host, "port": address.port, "tls": address.tls,
+            "cafile": tls_certificate if address.tls else None, "server_name": address.server_name,
+            "auth_token": address.auth_token, "token": self.link.token, "subdomain": self.link.subdomain,
+            "local_host": local_host, "local_port": local_port, "http_proxy": http_proxy,
+        }, self.handle_event)
         try:
             tunnel.start(timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - TunnelRejected / TunnelConnectError / TunnelError, told apart below
-            tunnel.close()
+        except TunnelProcessError as exc:
             raise ShareError(_tunnel_failure(exc, address, http_proxy)) from None
         self._tunnel = tunnel
         atexit.register(self.close)
@@ -380,7 +376,7 @@ class Share:
 
 def _tunnel_failure(exc: BaseException, address: TunnelAddress, http_proxy: str | None) -> str:
     """What to tell the user when the tunnel did not come up."""
-    kind = type(exc).__name__
+    kind = getattr(exc, "kind", None) or type(exc).__name__
     reason = getattr(exc, "reason", None) or str(exc) or kind
     where = f"{address.host}:{address.port}"
     if kind == "TunnelRejected":
