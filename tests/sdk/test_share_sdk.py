@@ -270,3 +270,66 @@ def test_lifecycle_messages(standin: ShareStandIn, capsys: pytest.CaptureFixture
     quiet = Share(link, quiet=True)
     quiet.handle_event(TunnelEvent("reconnecting", "reconnecting in 1 s: x", 1.0))
     assert capsys.readouterr().out == ""
+
+
+# --- the tunnel's own process -----------------------------------------------------------------------------------
+
+PARENT = """
+import sys, time
+from podium.share import open_share
+share = open_share(int(sys.argv[1]), server=sys.argv[2], quiet=True)
+print("URL", share.url, flush=True)
+time.sleep(600)
+"""
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_tunnel_process_keeps_the_token_off_its_command_line_and_ends_with_its_parent(
+    standin: ShareStandIn, tmp_path: Path
+) -> None:
+    """The SDK runs the tunnel in `python -m podium.share_tunnel`; killing the app (SIGKILL: no clean-up) closes
+    the child's stdin, so the child closes the tunnel and exits instead of serving a dead app's link."""
+    import signal
+    import subprocess
+    import sys
+
+    demo = _demo()
+    demo.launch(prevent_thread_lock=True, server_port=0, quiet=True)
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script), str(demo.server.port), standin.url],  # type: ignore[union-attr]
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        line = parent.stdout.readline()
+        assert line.startswith("URL "), line
+        link = next(iter(standin.links.values()))
+        answer = httpx.get(f"http://127.0.0.1:{standin.vhost_port}/config", headers={"Host": standin.host_of(link)},
+                           timeout=30)
+        assert answer.status_code == 200
+        children = _children(parent.pid)
+        assert len(children) == 1
+        command_line = Path(f"/proc/{children[0]}/cmdline").read_bytes().split(b"\0")
+        assert b"podium.share_tunnel" in command_line
+        assert not any(link["token"].encode() in part for part in command_line)
+
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=30)
+        assert _wait_until(lambda: not Path(f"/proc/{children[0]}").exists()
+                           or "Z" in Path(f"/proc/{children[0]}/stat").read_text().rsplit(")", 1)[1].split()[:1])
+        assert _wait_until(lambda: not standin.tunnel.proxies())
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        demo.close(verbose=False)
