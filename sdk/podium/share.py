@@ -1,8 +1,8 @@
 """Share links: a public URL `http://SUB.share.DOMAIN[:PORT]` for an app running on this machine.
 
 `open_share(port)` asks a Podium platform's share service for a link (`POST /api/share/links`), then keeps an FRP
-tunnel open from here to its share server (`podium_tunnel`'s client, in a background thread) that carries the
-visitors' requests to the local app. `launch(share=True)` and `podium share PORT` use it. Links live at most
+tunnel open from here to its share server (`podium_tunnel`'s client, in a child process: `podium.share_tunnel`)
+that carries the visitors' requests to the local app. `launch(share=True)` and `podium share PORT` use it. Links live at most
 7 days; the server enforces expiry and revocation.
 
 Which platform: `share_server_address=` / `--server`, else `PODIUM_SHARE_SERVER`, else `PODIUM_SERVER`, else the
