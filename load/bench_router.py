@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _http import Connection  # noqa: E402
+from _server import cpu_seconds, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = ROOT / "infra" / "postgres" / "cluster.sh"
@@ -69,23 +69,8 @@ class AddressedConnection(Connection):
             self._reusable = True
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its live children (uvicorn's workers), from /proc."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_answers(port: int, host: str, timeout: float = 30.0) -> None:

@@ -51,6 +51,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _http import Connection  # noqa: E402
+from _server import cpu_seconds, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = ROOT / "infra" / "postgres" / "cluster.sh"
@@ -106,23 +107,8 @@ class Target(Connection):
             self._reusable = True
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its live children, from /proc."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
