@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Space base image with Podman: Debian bookworm (debootstrap minbase) + Python 3 + a venv at
-# /opt/podium holding the `podium` wheel built from sdk/ and its dependencies (pinned by constraints.txt).
+# /opt/podium holding the `podium` and `podium-tunnel` wheels built from sdk/ and tunnel/ and their dependencies
+# (pinned by constraints.txt).
 #
 #   infra/space-image/build.sh        # prints the image reference on its last line of stdout
 #
-# Tags: localhost/podium-space-base:<inputs digest> and :latest. The digest covers sdk/'s sources,
+# Tags: localhost/podium-space-base:<inputs digest> and :latest. The digest covers sdk/'s and tunnel/'s sources,
 # constraints.txt and this script: when an image with it exists, nothing is done (well under a second).
 # Base images cannot be pulled here, so the rootfs comes from debootstrap, using the Debian mirror the
 # machine's apt is configured with (its images are cached too: localhost/podium-debian-rootfs:<digest>).
@@ -31,9 +32,9 @@ for tool in podman debootstrap sha256sum flock; do
 done
 [ -x "$PYTHON" ] || PYTHON="$(command -v python3)" || die "python3 not found"
 
-# sdk/'s sources, the pins, this script, and the browser UI build that hatch_build.py puts into the wheel.
+# sdk/'s and tunnel/'s sources, the pins, this script, and the browser UI build that hatch_build.py puts into the wheel.
 sdk_digest() {
-    (cd "$ROOT" && find sdk -type f \( -name '*.egg-info' -o -path '*/__pycache__/*' -o -path '*.egg-info/*' \) -prune \
+    (cd "$ROOT" && find sdk tunnel -type f \( -name '*.egg-info' -o -path '*/__pycache__/*' -o -path '*.egg-info/*' \) -prune \
         -o -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum constraints.txt "$SCRIPT"
         if [ -f frontend_dist/build/app/.vite/manifest.json ]; then sha256sum frontend_dist/build/app/.vite/manifest.json; fi
     ) | sha256sum | cut -c1-16
@@ -103,10 +104,11 @@ fi
 
 ctx="$(mktemp -d /var/tmp/podium-space-ctx.XXXXXX)"
 trap 'rm -rf "$ctx"' EXIT
-log "building the podium wheel from sdk/"
-"$PYTHON" -m pip wheel --quiet --no-deps --no-build-isolation -w "$ctx/wheels" "$ROOT/sdk" 2>&1 \
+log "building the podium and podium-tunnel wheels from sdk/ and tunnel/"
+"$PYTHON" -m pip wheel --quiet --no-deps --no-build-isolation -w "$ctx/wheels" "$ROOT/sdk" "$ROOT/tunnel" 2>&1 \
     | { grep -v "^WARNING: Location 'file:" || true; }
-[ "${PIPESTATUS[0]}" -eq 0 ] && ls "$ctx"/wheels/podium-*.whl >/dev/null 2>&1 || die "pip wheel sdk failed"
+[ "${PIPESTATUS[0]}" -eq 0 ] && ls "$ctx"/wheels/podium-[0-9]*.whl "$ctx"/wheels/podium_tunnel-*.whl >/dev/null 2>&1 \
+    || die "pip wheel sdk tunnel failed"
 cp "$ROOT/constraints.txt" "$ctx/constraints.txt"
 cat >"$ctx/Containerfile" <<CONTAINERFILE
 FROM $rootfs_ref
