@@ -273,3 +273,23 @@ def test_the_app_not_answering_gives_502() -> None:
         await app.__aenter__()
 
     run_tunnel(scenario)
+
+
+def test_the_server_never_logs_a_proxy_name(caplog: pytest.LogCaptureFixture) -> None:
+    """A share server's clients name their proxy by their link's secret token: it must not reach the logs, neither
+    when the proxy is served nor when it is refused."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+
+    async def scenario(server: TunnelServer, app: LocalApp, url: str) -> None:
+        async with visitor(server) as http:
+            assert (await http.get("/", headers={"Host": host_of(url)})).status_code == 200
+        second = make_client(server, app, proxy_name="other-secret-token")  # same subdomain: refused
+        with pytest.raises(Exception, match="already"):
+            await asyncio.wait_for(second.start(), 30)
+        await second.close()
+
+    run_tunnel(scenario)
+    assert "serves http://demo.share.localhost:8080" in caplog.text
+    assert "demo-token" not in caplog.text and "other-secret-token" not in caplog.text

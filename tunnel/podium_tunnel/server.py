@@ -438,7 +438,7 @@ class TunnelServer:
         server_name = gradio_subdomain(name) if asked == "random" else name  # what Gradio's frpc expects back
 
         async def refuse(reason: str) -> None:
-            log.info("podium tunnel server: proxy %r of client %s refused: %s", name, control.run_id, reason)
+            log.info("podium tunnel server: a proxy of client %s refused: %s", control.run_id, reason)  # name: a secret
             await control.send(msg.NEW_PROXY_RESP, {"proxy_name": server_name, "error": reason})
 
         if not name:
@@ -476,7 +476,8 @@ class TunnelServer:
                        use_encryption=request.use_encryption, use_compression=request.use_compression)
         control.proxies[server_name] = proxy
         self._routes[route] = proxy
-        log.info("podium tunnel server: proxy %s of client %s serves %s", server_name, control.run_id, proxy.url)
+        # Not the proxy's name: a share server's clients name their proxy by their link's secret token.
+        log.info("podium tunnel server: client %s serves %s", control.run_id, proxy.url)
         await control.send(msg.NEW_PROXY_RESP, {"proxy_name": server_name, "remote_addr": proxy.url})
 
     async def _new_work_conn(self, conn: Conn, body: Mapping[str, Any]) -> None:
