@@ -5,33 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-from collections.abc import Awaitable, Callable
-from typing import Any
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
 from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from tunnel_support import run_pair  # noqa: E402
 
 from podium_tunnel.conn import StreamConn
 from podium_tunnel.crypto import CryptoConn, derive_key, privilege_key
 from podium_tunnel.messages import LOGIN_RESP, PING, REQ_WORK_CONN, encode_message, read_message, write_message
-
-
-def run_pair(body: Callable[[StreamConn, StreamConn], Awaitable[Any]]) -> Any:
-    """Runs `body(a, b)` with two `StreamConn`s joined by a socket pair."""
-
-    async def main() -> Any:
-        left, right = socket.socketpair()
-        a = StreamConn(*await asyncio.open_connection(sock=left))
-        b = StreamConn(*await asyncio.open_connection(sock=right))
-        try:
-            return await asyncio.wait_for(body(a, b), 30)
-        finally:
-            await a.close()
-            await b.close()
-
-    return asyncio.run(main())
 
 
 def cfb128_by_blocks(key: bytes, iv: bytes, plaintext: bytes) -> bytes:

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-from collections.abc import Awaitable, Callable
+import sys
+from pathlib import Path
 from typing import Any
 
 import cramjam
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tunnel_support import run_pair  # noqa: E402
 
 from podium_tunnel.conn import StreamConn
 from podium_tunnel.crypto import CryptoConn, derive_key
@@ -52,20 +55,6 @@ def compressed(data: bytes) -> bytes:
     return chunk(0x00, masked_crc32c(data) + bytes(cramjam.snappy.compress_raw(data)))
 
 
-def run_pair(body: Callable[[StreamConn, StreamConn], Awaitable[Any]]) -> Any:
-    """Runs `body(a, b)` with two `StreamConn`s joined by a socket pair."""
-
-    async def main() -> Any:
-        left, right = socket.socketpair()
-        a = StreamConn(*await asyncio.open_connection(sock=left))
-        b = StreamConn(*await asyncio.open_connection(sock=right))
-        try:
-            return await asyncio.wait_for(body(a, b), 60)
-        finally:
-            await a.close()
-            await b.close()
-
-    return asyncio.run(main())
 
 
 async def read_all(conn: Any) -> bytes:

@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from podium_tunnel import OpenPolicy, TunnelClient, TunnelEvent, TunnelServer
+from podium_tunnel.conn import StreamConn
 from podium_tunnel.policy import Policy
 
 SUBDOMAIN_HOST = "share.localhost"
@@ -189,3 +190,19 @@ async def raw_request(port: int, data: bytes, *, read_until_close: bool = True) 
 def json_of(answer: bytes) -> Any:
     """The JSON body of a raw Content-Length answer."""
     return json.loads(answer.split(b"\r\n\r\n", 1)[1])
+
+
+def run_pair(body: Callable[[StreamConn, StreamConn], Awaitable[Any]]) -> Any:
+    """Runs `body(a, b)` with two `StreamConn`s joined by a socket pair."""
+
+    async def main() -> Any:
+        left, right = socket.socketpair()
+        a = StreamConn(*await asyncio.open_connection(sock=left))
+        b = StreamConn(*await asyncio.open_connection(sock=right))
+        try:
+            return await asyncio.wait_for(body(a, b), 30)
+        finally:
+            await a.close()
+            await b.close()
+
+    return asyncio.run(main())
