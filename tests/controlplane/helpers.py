@@ -91,6 +91,24 @@ def sql(url: str, statement: str, **params: Any) -> Sequence[Row[Any]]:
         engine.dispose()
 
 
+@contextmanager
+def migrated_database(cluster_url: str, name: str) -> Iterator[str]:
+    """A database `name` of its own in the test cluster, migrated to head, dropped afterwards; yields its URL."""
+    from podium_cp.migrate import upgrade
+
+    admin = create_engine(cluster_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = cluster_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 def audit_actions(url: str) -> list[str]:
     """Every audit row's action, oldest first."""
     return [row[0] for row in sql(url, "SELECT action FROM audit_events ORDER BY id")]

@@ -25,9 +25,8 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import free_port, sql
+from helpers import free_port, migrated_database, sql
 from spaces_platform import Platform, podium_cli
-from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -62,18 +61,8 @@ demo.launch(server_name="127.0.0.1", server_port={port}, share=True)
 
 @pytest.fixture(scope="module")
 def share_database(pg_cluster: str) -> Iterator[str]:
-    """A database of its own in the test cluster, migrated to head."""
-    from podium_cp.migrate import upgrade
-
-    admin = create_engine(pg_cluster, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-    url = pg_cluster.rsplit("/", 1)[0] + f"/{DATABASE}"
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-    admin.dispose()
+    with migrated_database(pg_cluster, DATABASE) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

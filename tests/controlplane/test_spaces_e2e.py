@@ -25,9 +25,8 @@ import docker  # type: ignore[import-untyped]
 import httpx
 import pytest
 from conftest import TEST_SECRET_KEYS
-from helpers import sql
+from helpers import migrated_database, sql
 from spaces_platform import Platform, podium_cli
-from sqlalchemy import create_engine, text
 
 # Builds and starts take seconds each; the module's fixtures (base image, first build) take longer.
 pytestmark = pytest.mark.timeout(300)
@@ -76,19 +75,8 @@ http.server.ThreadingHTTPServer(("0.0.0.0", 7860), H).serve_forever()
 
 @pytest.fixture(scope="module")
 def e2e_database(pg_cluster: str) -> Iterator[str]:
-    """A database of its own in the test cluster, migrated to head."""
-    from podium_cp.migrate import upgrade
-
-    name = f"spaces_{NAMESPACE}"
-    admin = create_engine(pg_cluster, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    url = pg_cluster.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with migrated_database(pg_cluster, f"spaces_{NAMESPACE}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
