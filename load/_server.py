@@ -40,6 +40,27 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+CLUSTER = Path(__file__).resolve().parent.parent / "infra" / "postgres" / "cluster.sh"
+
+
+def start_postgres(folder: Path, who: str) -> str:
+    """A private Postgres cluster in `folder` (infra/postgres/cluster.sh), migrated to head; its URL.
+    `who` names the benchmark in the error raised when it does not start."""
+    started = subprocess.run(["bash", str(CLUSTER), "start", str(folder), str(free_port())],
+                             capture_output=True, text=True)
+    if started.returncode != 0:
+        raise SystemExit(f"{who}: Postgres did not start: {started.stderr}")
+    url = started.stdout.strip().splitlines()[-1]
+    from podium_cp.migrate import upgrade
+
+    upgrade(url)
+    return url
+
+
+def stop_postgres(folder: Path) -> None:
+    subprocess.run(["bash", str(CLUSTER), "stop", str(folder)], capture_output=True)
+
+
 def config_status(port: int, timeout: float = 1.0) -> int | None:
     """Status of `GET /config`, or None when nothing answers yet."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)

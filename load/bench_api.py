@@ -34,9 +34,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _http import Connection, HTTPError  # noqa: E402
+from _server import start_postgres, stop_postgres  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CLUSTER = ROOT / "infra" / "postgres" / "cluster.sh"
 USERS, ORGS, MEMBERS_PER_ORG = 10_000, 1_000, 10
 ROLES = ["owner", "admin", "admin", "write", "write", "write", "read", "read", "read", "read"]
 TARGET_RPS = 1000.0
@@ -201,16 +201,10 @@ def main() -> int:
 
     parent = Path(tempfile.mkdtemp(prefix="podium-bench-pg-"))
     parent.chmod(0o755)
-    pg_port, api_port = free_port(), free_port()
+    api_port = free_port()
     api: subprocess.Popen[bytes] | None = None
     try:
-        started = subprocess.run(["bash", str(CLUSTER), "start", str(parent / "pg"), str(pg_port)], capture_output=True, text=True)
-        if started.returncode != 0:
-            raise SystemExit(f"bench_api: Postgres did not start: {started.stderr}")
-        url = started.stdout.strip().splitlines()[-1]
-        from podium_cp.migrate import upgrade
-
-        upgrade(url)
+        url = start_postgres(parent / "pg", "bench_api")
         print(f"seeding {USERS:,} users, {ORGS:,} orgs, {ORGS * MEMBERS_PER_ORG:,} memberships ...", flush=True)
         t0 = time.perf_counter()
         tokens = seed(url, args.clients)
@@ -240,7 +234,7 @@ def main() -> int:
                 api.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 api.kill()
-        subprocess.run(["bash", str(CLUSTER), "stop", str(parent / "pg")], capture_output=True)
+        stop_postgres(parent / "pg")
         shutil.rmtree(parent, ignore_errors=True)
 
     print(f"\n{'endpoint':<32}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}   CPU ms per request: api / postgres / load   errors")

@@ -39,10 +39,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _http import Connection  # noqa: E402
-from _server import cpu_seconds, free_port  # noqa: E402
+from _server import cpu_seconds, free_port, start_postgres, stop_postgres  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CLUSTER = ROOT / "infra" / "postgres" / "cluster.sh"
 SPACE_HOST = "demo--alice.spaces.localhost"
 APP = """
 from starlette.applications import Starlette
@@ -165,17 +164,10 @@ def main() -> int:
     parent = Path(tempfile.mkdtemp(prefix="podium-bench-router-"))
     parent.chmod(0o755)
     (parent / "upstream_app.py").write_text(APP)
-    pg_port, app_port, router_port = free_port(), free_port(), free_port()
+    app_port, router_port = free_port(), free_port()
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        started = subprocess.run(["bash", str(CLUSTER), "start", str(parent / "pg"), str(pg_port)],
-                                 capture_output=True, text=True)
-        if started.returncode != 0:
-            raise SystemExit(f"bench_router: Postgres did not start: {started.stderr}")
-        url = started.stdout.strip().splitlines()[-1]
-        from podium_cp.migrate import upgrade
-
-        upgrade(url)
+        url = start_postgres(parent / "pg", "bench_router")
         seed(url, app_port)
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--app-dir", str(parent), "upstream_app:app", "--port", str(app_port),
@@ -212,7 +204,7 @@ def main() -> int:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        subprocess.run(["bash", str(CLUSTER), "stop", str(parent / "pg")], capture_output=True)
+        stop_postgres(parent / "pg")
         shutil.rmtree(parent, ignore_errors=True)
 
     added = results["router"]["p50"] - results["direct"]["p50"]

@@ -51,10 +51,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _http import Connection  # noqa: E402
-from _server import cpu_seconds, free_port  # noqa: E402
+from _server import cpu_seconds, free_port, start_postgres, stop_postgres  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CLUSTER = ROOT / "infra" / "postgres" / "cluster.sh"
 
 PODIUM_APP = """
 import podium as gr
@@ -274,19 +273,12 @@ def main() -> int:
     parent = Path(tempfile.mkdtemp(prefix="podium-bench-share-"))
     parent.chmod(0o755)
     (parent / "bench_app.py").write_text(STARLETTE_APP)
-    pg_port, api_port, router_port, share_port, vhost_port = (free_port() for _ in range(5))
+    api_port, router_port, share_port, vhost_port = (free_port() for _ in range(4))
     starlette_port, podium_port = free_port(), free_port()
     processes: dict[str, subprocess.Popen[bytes]] = {}
     results: dict[str, dict[str, dict[str, float]]] = {}
     try:
-        started = subprocess.run(["bash", str(CLUSTER), "start", str(parent / "pg"), str(pg_port)],
-                                 capture_output=True, text=True)
-        if started.returncode != 0:
-            raise SystemExit(f"bench_share: Postgres did not start: {started.stderr}")
-        url = started.stdout.strip().splitlines()[-1]
-        from podium_cp.migrate import upgrade
-
-        upgrade(url)
+        url = start_postgres(parent / "pg", "bench_share")
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("PODIUM_")},
             "PODIUM_DATABASE_URL": url, "PODIUM_DATA_DIR": str(parent / "data"),
@@ -380,7 +372,7 @@ def main() -> int:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        subprocess.run(["bash", str(CLUSTER), "stop", str(parent / "pg")], capture_output=True)
+        stop_postgres(parent / "pg")
         shutil.rmtree(parent, ignore_errors=True)
 
     print("\nsummary")
