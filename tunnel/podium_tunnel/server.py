@@ -25,7 +25,8 @@ from podium_tunnel.conn import Conn, StreamConn, format_address
 from podium_tunnel.crypto import CryptoConn, derive_key, privilege_key
 from podium_tunnel.net import HandshakeRefused, accept_connection, self_signed_context
 from podium_tunnel.policy import LoginRequest, Policy, ProxyGrant, ProxyRequest, Rejected, gradio_subdomain
-from podium_tunnel.vhost import RouteGone, VhostServer, WorkChannel, WorkConnUnavailable
+from podium_tunnel.vhost import VhostServer
+from podium_tunnel.workconn import RouteGone, WorkChannel, WorkConnUnavailable
 from podium_tunnel.yamux import YamuxSession
 
 log = logging.getLogger("podium.tunnel.server")
