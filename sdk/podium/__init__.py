@@ -51,6 +51,8 @@ _EXPORTS: dict[str, str] = {
     "ClearButton": "podium.components.clear_button",
     "UploadButton": "podium.components.upload_button",
     "DownloadButton": "podium.components.download_button",
+    "DeepLinkButton": "podium.components.deep_link_button",
+    "Chatbot": "podium.components.chatbot",
     "Markdown": "podium.components.markdown",
     "HTML": "podium.components.html",
     "JSON": "podium.components.json_component",

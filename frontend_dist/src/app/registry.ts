@@ -13,12 +13,14 @@ export type BlockComponent = ComponentType<BlockProps>;
 import { Accordion } from "./components/Accordion";
 import { BlocksContainer } from "./components/BlocksContainer";
 import { Button } from "./components/Button";
+import { Chatbot } from "./components/Chatbot";
 import { Checkbox } from "./components/Checkbox";
 import { CheckboxGroup } from "./components/CheckboxGroup";
 import { Code } from "./components/Code";
 import { ColorPicker } from "./components/ColorPicker";
 import { Column } from "./components/Column";
 import { Dataset } from "./components/Dataset";
+import { DeepLinkButton } from "./components/DeepLinkButton";
 import { DownloadButton } from "./components/DownloadButton";
 import { Dropdown } from "./components/Dropdown";
 import { FileInput } from "./components/FileInput";
@@ -45,6 +47,7 @@ const registered: Record<string, BlockComponent> = {
   accordion: Accordion,
   blocks: BlocksContainer,
   button: Button,
+  chatbot: Chatbot,
   checkbox: Checkbox,
   checkboxgroup: CheckboxGroup,
   clearbutton: Button,
@@ -52,6 +55,7 @@ const registered: Record<string, BlockComponent> = {
   colorpicker: ColorPicker,
   column: Column,
   dataset: Dataset,
+  deeplinkbutton: DeepLinkButton,
   downloadbutton: DownloadButton,
   dropdown: Dropdown,
   file: FileInput,

@@ -2,11 +2,13 @@
 
 from podium.components.base import Component, FormComponent
 from podium.components.button import Button
+from podium.components.chatbot import Chatbot
 from podium.components.checkbox import Checkbox
 from podium.components.checkbox_group import CheckboxGroup
 from podium.components.clear_button import ClearButton
 from podium.components.code import Code
 from podium.components.color_picker import ColorPicker
+from podium.components.deep_link_button import DeepLinkButton
 from podium.components.download_button import DownloadButton
 from podium.components.dropdown import Dropdown
 from podium.components.file import File
@@ -25,12 +27,14 @@ __all__ = [
     "HTML",
     "JSON",
     "Button",
+    "Chatbot",
     "Checkbox",
     "CheckboxGroup",
     "ClearButton",
     "Code",
     "ColorPicker",
     "Component",
+    "DeepLinkButton",
     "DownloadButton",
     "Dropdown",
     "File",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from podium.ssr import files, inputs, layouts, outputs
+from podium.ssr import chat, files, inputs, layouts, outputs
 from podium.ssr.block import Node, root_attrs
 from podium.ssr.html import el
 
@@ -16,6 +16,7 @@ RENDERERS: dict[str, Renderer] = {
     "accordion": layouts.accordion,
     "blocks": layouts.container,
     "button": files.button,
+    "chatbot": chat.chatbot,
     "checkbox": inputs.checkbox,
     "checkboxgroup": inputs.checkboxgroup,
     "clearbutton": files.button,
@@ -23,6 +24,7 @@ RENDERERS: dict[str, Renderer] = {
     "colorpicker": inputs.colorpicker,
     "column": layouts.column,
     "dataset": outputs.dataset,
+    "deeplinkbutton": files.deeplinkbutton,
     "downloadbutton": files.downloadbutton,
     "dropdown": inputs.dropdown,
     "file": files.file,

@@ -111,3 +111,8 @@ def file(node: Node) -> str:
         text_span = el("span", {"class": "pd-dropzone-text"}, "Drop a file here or click to choose")
         parts.append(el("div", {"class": "pd-dropzone"}, picker, text_span))
     return block(node, *parts)
+
+
+def deeplinkbutton(node: Node) -> str:
+    """`DeepLinkButton`: a plain button until the runtime takes over (DeepLinkButton.tsx)."""
+    return button(node)
