@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import random
 import shutil
+import socketserver
 import tarfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -29,8 +31,8 @@ from podium_cp.builds.engine import (
     default_socket_path,
     docker_host_from_env,
 )
-from podium_cp.runtime import ContainerSpec, RuntimeHandle
-from podium_cp.runtime.docker import DockerRuntime, container_name, gpu_device_requests
+from podium_cp.runtime import ContainerSpec, Mount, RuntimeHandle
+from podium_cp.runtime.docker import DockerRuntime, bind_volumes, container_name, gpu_device_requests
 from podium_cp.runtime.inventory import parse_nvidia_smi, probe_gpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,6 +183,74 @@ def test_an_app_that_exits_reports_its_exit_code(client: docker.DockerClient, ba
         assert any("app.py" in line for line in runtime.logs(handle))
     finally:
         runtime.remove(handle)
+
+
+# Served from a read-only mount at /app: answers GET with what a Unix socket in another read-only mount says, and
+# whether that folder is writable.
+SOCKET_CLIENT_APP = """\
+import http.server, os, socket
+
+class Relay(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect("/run/podium/api.sock")
+            s.sendall(b"ping")
+            said = s.recv(100).decode()
+        try:
+            open("/run/podium/x", "w").close()
+            writable = "writable"
+        except OSError:
+            writable = "read-only"
+        body = (said + " " + writable).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+http.server.ThreadingHTTPServer(("0.0.0.0", 7860), Relay).serve_forever()
+"""
+
+
+def test_read_only_mounts_reach_a_unix_socket_on_the_host(
+    client: docker.DockerClient, base_image: str, tmp_path: Path
+) -> None:
+    """The way Space containers reach the control plane's API socket (docs/design/deep-links.md)."""
+    app_dir, run_dir = tmp_path / "app", tmp_path / "run"
+    app_dir.mkdir()
+    run_dir.mkdir()
+    (app_dir / "app.py").write_text(SOCKET_CLIENT_APP)
+    for folder in (tmp_path, app_dir, run_dir):
+        folder.chmod(0o755)
+
+    class Pong(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.sendall(b"pong to " + self.request.recv(100))
+
+    server = socketserver.ThreadingUnixStreamServer(str(run_dir / "api.sock"), Pong)
+    (run_dir / "api.sock").chmod(0o666)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    runtime = DockerRuntime(client, stop_timeout=1)
+    spec = ContainerSpec(
+        space_id=RUN_ID + 2, name="acme/mounts", image=base_image, cpu=0.5, memory_mb=128,
+        mounts=(Mount(str(app_dir), "/app"), Mount(str(run_dir), "/run/podium")),
+    )
+    handle = runtime.start(spec)
+    try:
+        mounts = {m["Destination"]: m for m in client.api.inspect_container(handle.container_id)["Mounts"]}
+        assert mounts["/run/podium"]["Source"] == str(run_dir) and mounts["/run/podium"]["RW"] is False
+        _wait_running(runtime, handle)
+        with urllib.request.urlopen(handle.url, timeout=5) as response:
+            assert response.read() == b"pong to ping read-only"
+        assert not (run_dir / "x").exists()
+    finally:
+        runtime.remove(handle)
+        server.shutdown()
+        server.server_close()
+
+
+def test_bind_volumes_are_read_only() -> None:
+    assert bind_volumes(()) == {}
+    assert bind_volumes((Mount("/srv/run", "/run/podium"),)) == {"/srv/run": {"bind": "/run/podium", "mode": "ro"}}
 
 
 def test_engine_address_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

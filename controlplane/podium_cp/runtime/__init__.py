@@ -3,10 +3,11 @@
 from podium_cp.runtime.base import (
     ContainerEngineError,
     ContainerSpec,
+    Mount,
     Replica,
     Runtime,
     RuntimeHandle,
     RuntimeStatus,
 )
 
-__all__ = ["ContainerEngineError", "ContainerSpec", "Replica", "Runtime", "RuntimeHandle", "RuntimeStatus"]
+__all__ = ["ContainerEngineError", "ContainerSpec", "Mount", "Replica", "Runtime", "RuntimeHandle", "RuntimeStatus"]

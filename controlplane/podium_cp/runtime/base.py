@@ -17,6 +17,14 @@ class ContainerEngineError(Exception):
 
 
 @dataclass(frozen=True)
+class Mount:
+    """A host folder bind-mounted read-only into a replica (e.g. the folder of the control plane's API socket)."""
+
+    host_path: str
+    container_path: str
+
+
+@dataclass(frozen=True)
 class ContainerSpec:
     """One replica of a Space: image, environment and the resources of its hardware flavor."""
 
@@ -30,6 +38,7 @@ class ContainerSpec:
     gpu_device_ids: tuple[str, ...] = ()  # from the node inventory; empty = any `gpu_count` GPUs
     port: int = APP_PORT
     labels: dict[str, str] = field(default_factory=dict)
+    mounts: tuple[Mount, ...] = ()  # read-only bind mounts
 
 
 @dataclass(frozen=True)

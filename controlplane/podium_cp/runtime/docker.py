@@ -11,7 +11,7 @@ import docker  # type: ignore[import-untyped]
 from docker.errors import APIError, DockerException, NotFound  # type: ignore[import-untyped]
 from docker.types import DeviceRequest  # type: ignore[import-untyped]
 
-from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, Replica, RuntimeHandle, RuntimeStatus
+from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, Mount, Replica, RuntimeHandle, RuntimeStatus
 
 CONTAINER_PREFIX = "podium-space-"
 LABEL_SPACE_ID = "org.podium.space-id"
@@ -31,6 +31,11 @@ def gpu_device_requests(gpu_count: int, device_ids: tuple[str, ...] = ()) -> lis
     if gpu_count > 0:
         return [DeviceRequest(driver="nvidia", count=gpu_count, capabilities=[["gpu"]])]
     return []
+
+
+def bind_volumes(mounts: tuple[Mount, ...]) -> dict[str, dict[str, str]]:
+    """The `volumes=` argument of `containers.run` for read-only bind mounts: {host path: {bind, mode}}."""
+    return {m.host_path: {"bind": m.container_path, "mode": "ro"} for m in mounts}
 
 
 class DockerRuntime:
@@ -73,6 +78,7 @@ class DockerRuntime:
                 mem_limit=f"{spec.memory_mb}m",
                 device_requests=gpu_device_requests(spec.gpu_count, spec.gpu_device_ids) or None,
                 ports={f"{spec.port}/tcp": (self._host, None)},
+                volumes=bind_volumes(spec.mounts) or None,
                 restart_policy={"Name": "no"},
             )
             container.reload()
