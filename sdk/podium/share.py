@@ -59,6 +59,7 @@ class ShareLink:
     expires_at: datetime
     tunnel: TunnelAddress
     server: str
+    deep_link_token: str | None = None  # lets the shared app store its deep links with `server` (docs/deep-links.md)
 
 
 # --- which platform, which token --------------------------------------------------------------------------
@@ -175,7 +176,7 @@ def _parse_link(server: str, body: Any) -> ShareLink:
             tunnel=TunnelAddress(host=str(tunnel["host"]), port=int(tunnel["port"]), tls=bool(tunnel.get("tls")),
                                  auth_token=str(tunnel.get("auth_token") or ""),
                                  server_name=tunnel.get("server_name") or None),
-            server=server,
+            server=server, deep_link_token=body.get("deep_link_token") or None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ShareError(f"{server} answered POST /api/share/links with an unexpected body ({exc!r}); is it a "

@@ -8,6 +8,7 @@ never see HTTP, files on disk are FileData dicts whose paths the server has alre
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -75,6 +76,14 @@ class Component(Block):
     def api_info(self) -> dict[str, Any]:
         """JSON Schema of this component's payload."""
         return {}
+
+    def deep_link_fits(self, payload: Any) -> bool:
+        """Whether a payload saved in a deep link may be shown again by this component (docs/deep-links.md).
+
+        A link may have been made with another version of the app: a choice may be gone, a range narrower.
+        The default accepts any JSON value; components whose props constrain their value override it.
+        """
+        return is_json_value(payload)
 
     def api_info_as_input(self) -> dict[str, Any]:
         return self.api_info()
@@ -149,6 +158,21 @@ class Component(Block):
         cls.__init__ = recording_init  # type: ignore[method-assign]
 
     _explicit_props: dict[str, Any]
+
+
+def is_json_value(value: Any, depth: int = 0) -> bool:
+    """Whether `value` is plain JSON (None, bools, finite numbers, strings, lists, objects with string keys)."""
+    if depth > 64:
+        return False
+    if value is None or isinstance(value, (bool, str, int)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(is_json_value(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and is_json_value(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def _positional_names(init: Any) -> list[str]:

@@ -68,6 +68,13 @@ class CheckboxGroup(FormComponent):
     def empty_value(self) -> list[Any]:
         return []
 
+    def deep_link_fits(self, payload: Any) -> bool:
+        """A saved list fits while every ticked value is still one of the choices."""
+        if payload is None:
+            return True
+        allowed = choice_values(self.choices)
+        return isinstance(payload, list) and all(v in allowed for v in payload)
+
     def process_update(self, update: dict[str, Any]) -> dict[str, Any]:
         if "choices" in update:
             update = {**update, "choices": normalize_choices(update["choices"])}

@@ -124,6 +124,23 @@ class Dropdown(FormComponent):
     def empty_value(self) -> Any:
         return [] if self.multiselect else None
 
+    def deep_link_fits(self, payload: Any) -> bool:
+        """A saved value fits while it is still among the choices (or custom values are allowed)."""
+        if payload is None:
+            return True
+        if self.multiselect:
+            if not isinstance(payload, list):
+                return False
+            if self.max_choices is not None and len(payload) > self.max_choices:
+                return False
+            values = payload
+        else:
+            values = [payload]
+        if self.allow_custom_value:
+            return all(isinstance(v, (str, int, float)) for v in values)
+        allowed = choice_values(self.choices)
+        return all(v in allowed for v in values)
+
     def process_update(self, update: dict[str, Any]) -> dict[str, Any]:
         if "choices" in update:
             update = {**update, "choices": normalize_choices(update["choices"])}

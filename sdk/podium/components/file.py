@@ -181,6 +181,19 @@ class File(Component):
     def postprocess(self, value: Any) -> Any:
         return value_to_file_payload(value)
 
+    def deep_link_fits(self, payload: Any) -> bool:
+        """A saved value fits while it has the shape `file_count` asks for (one FileData or a list of them).
+
+        Whether each file still exists and may be served is checked for every component by
+        `podium.deeplinks.snapshot` with the app's file policy.
+        """
+        if payload is None:
+            return True
+        items = payload if isinstance(payload, list) else None
+        if self.file_count == "single":
+            return is_file_data(payload)
+        return items is not None and all(is_file_data(item) for item in items)
+
     def api_info(self) -> dict[str, Any]:
         return file_api_info(self.file_count != "single")
 

@@ -41,6 +41,15 @@ def check_bounds(num: float | int, minimum: float | None, maximum: float | None)
         raise Error(f"Value {num} is greater than maximum value {maximum}.")
 
 
+def number_fits(payload: Any, minimum: float | None, maximum: float | None) -> bool:
+    """Whether `payload` is a finite number (not a bool) within `[minimum, maximum]`: a deep link's check."""
+    if isinstance(payload, bool) or not isinstance(payload, (int, float)):
+        return False
+    if isinstance(payload, float) and not math.isfinite(payload):
+        return False
+    return (minimum is None or payload >= minimum) and (maximum is None or payload <= maximum)
+
+
 class Number(FormComponent):
     """A numeric input or output. The function receives a `float`, or an `int` when `precision=0`.
 
@@ -100,6 +109,10 @@ class Number(FormComponent):
         if value is None:
             return None
         return round_to_precision(as_number(value, "Number"), self.precision)
+
+    def deep_link_fits(self, payload: Any) -> bool:
+        """A saved value fits while it is empty or a number within `minimum`/`maximum`."""
+        return payload is None or number_fits(payload, self.minimum, self.maximum)
 
     def api_info(self) -> dict[str, Any]:
         return {"type": "integer"} if self.precision == 0 else {"type": "number"}

@@ -59,6 +59,10 @@ class Radio(FormComponent):
     def postprocess(self, value: Any) -> Any:
         return value
 
+    def deep_link_fits(self, payload: Any) -> bool:
+        """A saved value fits while it is still one of the choices."""
+        return payload is None or payload in choice_values(self.choices)
+
     def process_update(self, update: dict[str, Any]) -> dict[str, Any]:
         if "choices" in update:
             update = {**update, "choices": normalize_choices(update["choices"])}

@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 from podium.components.base import FormComponent
-from podium.components.number import as_number, check_bounds, round_to_precision
+from podium.components.number import as_number, check_bounds, number_fits, round_to_precision
 
 
 class Slider(FormComponent):
@@ -79,6 +79,10 @@ class Slider(FormComponent):
 
     def empty_value(self) -> float | int:
         return self.postprocess(None)
+
+    def deep_link_fits(self, payload: Any) -> bool:
+        """A saved value fits while it is a number within the slider's range."""
+        return number_fits(payload, self.minimum, self.maximum)
 
     def api_info(self) -> dict[str, Any]:
         return {

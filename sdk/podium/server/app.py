@@ -25,12 +25,14 @@ from podium.server.page import page_routes
 from podium.server.routes_auth import auth_routes
 from podium.server.routes_call import call_routes
 from podium.server.routes_config import config_routes
+from podium.server.routes_deep_links import deep_link_routes
 from podium.server.routes_files import file_routes
 from podium.server.routes_queue import queue_routes
 from podium.server.settings import ServerSettings
 
 if TYPE_CHECKING:
     from podium.blocks import Blocks
+    from podium.deeplinks.service import DeepLinkService
     from podium.execution.files import FileContext
 
 
@@ -75,6 +77,13 @@ def build_engine(blocks: Blocks, settings: ServerSettings, files: FileContext) -
     )
 
 
+def build_deep_link_service(blocks: Blocks, settings: ServerSettings, files: Any) -> DeepLinkService:
+    """Where this app saves and reads its deep links (podium.deeplinks.service)."""
+    from podium.deeplinks.service import DeepLinkService
+
+    return DeepLinkService(blocks, settings, getattr(files, "policy", None))
+
+
 def create_app(
     blocks: Blocks,
     settings: ServerSettings | None = None,
@@ -96,6 +105,7 @@ def create_app(
     files = files if files is not None else build_file_context(settings)
     engine = engine if engine is not None else build_engine(blocks, settings, files)
     ctx = ServerContext(blocks, settings, engine, files, Authenticator(settings.auth, settings.auth_message))
+    ctx.deep_links = build_deep_link_service(blocks, settings, files)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -114,6 +124,7 @@ def create_app(
         *queue_routes(ctx, API_PREFIX),
         *call_routes(ctx, API_PREFIX),
         *file_routes(ctx, API_PREFIX),
+        *deep_link_routes(ctx, API_PREFIX),
     ]
     middleware = [
         Middleware(StrictCORSMiddleware, strict=settings.strict_cors, extra_origins=settings.allowed_cors_origins),
@@ -144,4 +155,4 @@ def _starlette_kwargs(app_kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in app_kwargs.items() if k in supported}
 
 
-__all__ = ["build_engine", "build_file_context", "create_app", "resolve_queue_settings"]
+__all__ = ["build_deep_link_service", "build_engine", "build_file_context", "create_app", "resolve_queue_settings"]

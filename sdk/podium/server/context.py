@@ -19,6 +19,7 @@ from podium.server.responses import HTTPError, JSONResponse
 
 if TYPE_CHECKING:
     from podium.blocks import Blocks
+    from podium.deeplinks.service import DeepLinkService
     from podium.dependencies import BlockFunction
     from podium.server.auth import Authenticator
     from podium.server.settings import ServerSettings
@@ -33,6 +34,12 @@ def _first_header_value(value: str | None) -> str | None:
         return None
     first = value.split(",")[0].strip()
     return first or None
+
+
+def request_host(request: Request) -> str | None:
+    """The host the visitor asked for: a proxy's `X-Forwarded-Host`, else the `Host` header."""
+    host = _first_header_value(request.headers.get("x-forwarded-host")) or request.headers.get("host")
+    return host if host and _HOST_RE.match(host) else None
 
 
 class ServerContext:
@@ -54,6 +61,7 @@ class ServerContext:
         self.startup_events_fired = False
         self.loop: asyncio.AbstractEventLoop | None = None  # the loop serving this app, once started
         self._janitor: asyncio.Future[None] | None = None
+        self.deep_links: DeepLinkService | None = None  # set by create_app (podium.deeplinks.service)
 
     # --- engine ----------------------------------------------------------------------------------
 
@@ -131,6 +139,14 @@ class ServerContext:
         config["username"] = self.auth.current_user(request)
         config["root"] = self.root_url(request)
         return config
+
+    async def request_config(self, request: Request) -> dict[str, Any]:
+        """`config_for(request)`, with the snapshot of `?deep_link=ID` applied and its `deep_link_state`."""
+        config = self.config_for(request)
+        link_id = request.query_params.get("deep_link")
+        if link_id is None or self.deep_links is None:
+            return config
+        return await self.deep_links.restore(config, link_id, host=request_host(request))
 
     def fn_by_index(self, fn_index: int) -> BlockFunction | None:
         fns = self.blocks.fns
@@ -252,4 +268,4 @@ def _json_type(value: Any) -> str:
     return "a number"
 
 
-__all__ = ["MAX_JSON_BODY", "ServerContext", "read_json_object"]
+__all__ = ["MAX_JSON_BODY", "ServerContext", "read_json_object", "request_host"]

@@ -235,6 +235,9 @@ def _share(server: Server, settings: ServerSettings, kwargs: dict[str, Any]) -> 
         print(f"* Could not create a share link: {type(exc).__name__}: {exc}. The app runs locally only.")
         return None
     server.share = share
+    token = share.link.deep_link_token
+    if token and server.ctx.deep_links is not None:  # deep links made through the share URL go to its platform
+        server.ctx.deep_links.use_share_link(share.url, share.link.server, token)
     print(f"* Running on public URL: {share.url}")  # printed even when quiet, as Gradio does
     if not settings.quiet:
         print(f"\n* This share link expires on {describe_expiry(share.expires_at)}. Stopping the app takes it "

@@ -140,7 +140,8 @@ class RenderedPage(NamedTuple):
 
 
 class AppPage:
-    """Renders `/` with the browser UI. Pages are cached per public root and user: the config is fixed."""
+    """Renders `/` with the browser UI. Pages are cached per public root and user: the config is fixed
+    (except with `?deep_link=ID`, whose pages are never cached)."""
 
     def __init__(self, ctx: ServerContext, build: FrontendBuild) -> None:
         self.ctx = ctx
@@ -149,6 +150,8 @@ class AppPage:
         self._cache: OrderedDict[tuple[str, str | None], RenderedPage] = OrderedDict()
 
     async def render(self, config: dict[str, Any]) -> RenderedPage:
+        if "deep_link_state" in config:  # a page opened from a deep link is rendered for that link alone
+            return await asyncio.to_thread(self._prepare, config)
         key = (str(config.get("root", "")), config.get("username"))
         page = self._cache.get(key)
         if page is None:
@@ -196,7 +199,7 @@ def page_routes(ctx: ServerContext, build: FrontendBuild | None = None) -> list[
     async def index(request: Request) -> Response:
         if ctx.auth.enabled and ctx.auth.current_user(request) is None:
             return HTMLResponse(render_login_page(ctx))
-        config = ctx.config_for(request)
+        config = await ctx.request_config(request)
         if app_page is None:
             return HTMLResponse(render_plain_page(ctx, config, script_json(config)))
         return (await app_page.render(config)).response(request)

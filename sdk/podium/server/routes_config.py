@@ -27,7 +27,7 @@ _ROBOTS = "User-agent: *\nDisallow: \n"
 def config_routes(ctx: ServerContext, api_prefix: str) -> list[BaseRoute]:
     async def config(request: Request) -> Response:
         ctx.auth.require(request)
-        return JSONResponse(ctx.config_for(request))
+        return JSONResponse(await ctx.request_config(request))
 
     async def info(request: Request) -> Response:
         ctx.auth.require(request)

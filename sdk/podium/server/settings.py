@@ -116,6 +116,13 @@ class ServerSettings:
     heartbeat_interval: float = DEFAULT_HEARTBEAT_INTERVAL
     allowed_cors_origins: list[str] = field(default_factory=list)
     ssr_mode: bool = True  # the page at `/` comes with every component already rendered (Python SSR)
+    # Deep links (docs/design/deep-links.md): the platform's API and token select its store, else the local one.
+    deep_link_api: str | None = None
+    deep_link_token: str | None = None
+    deep_link_dir: str | None = None
+    deep_link_ttl_days: float = 30.0
+    deep_link_max_bytes: int = 524288
+    deep_link_store_mb: float = 64.0
 
     @property
     def ssl_enabled(self) -> bool:
@@ -197,6 +204,15 @@ class ServerSettings:
         s.ssr_mode = bool(ssr_mode) if ssr_mode is not None else True
         if s.heartbeat_interval <= 0:
             raise ValueError("The heartbeat interval must be a positive number of seconds.")
+        s.deep_link_api = env_value("DEEP_LINK_API", environ)
+        s.deep_link_token = env_value("DEEP_LINK_TOKEN", environ)
+        s.deep_link_dir = env_value("DEEP_LINK_DIR", environ)
+        for name, kind in (("ttl_days", float), ("max_bytes", int), ("store_mb", float)):
+            value = _env_number(f"DEEP_LINK_{name.upper()}", environ, kind)
+            if value is not None:
+                if value <= 0:
+                    raise ValueError(f"PODIUM_DEEP_LINK_{name.upper()} must be a positive number, not {value}.")
+                setattr(s, f"deep_link_{name}", value)
         return s
 
 
