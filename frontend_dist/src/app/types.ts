@@ -53,7 +53,39 @@ export interface AppConfig {
   max_file_size: number | null;
   show_error: boolean;
   footer_links?: string[];
+  /** Set when the page was opened with `?deep_link=ID` (docs/design/deep-links.md). */
+  deep_link_state?: DeepLinkState;
   [key: string]: unknown;
+}
+
+export type DeepLinkStatus = "restored" | "partial" | "not_found" | "expired" | "unavailable" | "disabled";
+
+/** What the server says about the deep link the page was opened with. */
+export interface DeepLinkState {
+  id: string;
+  status: DeepLinkStatus;
+  message: string;
+  skipped?: string[];
+  created_at?: string | null;
+  /** Ids of the components whose value the link set. */
+  restored_ids?: BlockId[];
+}
+
+/** The body of `POST {api_prefix}/deep_link`: keys are component ids. */
+export interface DeepLinkPayload {
+  session_hash: string;
+  values: Record<string, unknown>;
+  visible: Record<string, boolean>;
+  tabs: Record<string, string | number>;
+  accordions: Record<string, boolean>;
+}
+
+/** The answer of `POST {api_prefix}/deep_link`. */
+export interface DeepLinkSaved {
+  id: string;
+  url: string;
+  expires_at?: string | null;
+  skipped?: string[];
 }
 
 /** What a block shows while an event that outputs to it runs. */
@@ -87,6 +119,8 @@ export interface BlockProps {
   /** Upload files; resolves to FileData dicts (the runtime does the HTTP). */
   upload: (files: File[]) => Promise<Record<string, unknown>[]>;
   status: BlockStatus;
+  /** Layouts (Tabs, Accordion) report what the visitor sees (selected tab, open or not) for deep links. */
+  reportUi?: (state: unknown) => void;
   children?: ComponentChildren;
 }
 

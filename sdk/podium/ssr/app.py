@@ -8,6 +8,7 @@ from typing import Any
 from podium.ssr import chat, files, inputs, layouts, outputs
 from podium.ssr.block import Node, root_attrs
 from podium.ssr.html import el
+from podium.ssr.notice import notice
 
 Renderer = Callable[[Node], str]
 
@@ -73,7 +74,8 @@ def _node(component: dict[str, Any], children: list[tuple[Node, str]]) -> Node:
 
 def render_app(config: dict[str, Any]) -> str:
     """The markup of the whole layout of `config` (what `Blocks.get_config_file()` returns), every component
-    with its current value; it goes inside `<div id="podium-app" class="podium">` and the browser hydrates it."""
+    with its current value; it goes inside `<div id="podium-app" class="podium">` and the browser hydrates it.
+    A page opened with `?deep_link=` starts with the deep-link notice (`config["deep_link_state"]`)."""
     by_id = {int(c["id"]): c for c in config.get("components", [])}
 
     def walk(layout: dict[str, Any]) -> tuple[Node | None, str]:
@@ -85,10 +87,11 @@ def render_app(config: dict[str, Any]) -> str:
         node = _node(component, rendered)
         return node, RENDERERS.get(node.type, _fallback)(node)
 
+    top = notice(config.get("deep_link_state"))
     layout = config.get("layout")
     if not isinstance(layout, dict):
-        return ""
-    return walk(layout)[1]
+        return top
+    return top + walk(layout)[1]
 
 
 __all__ = ["RENDERERS", "render_app", "render_block", "root_attrs"]

@@ -1,4 +1,4 @@
-"""Buttons and files: twins of Button, UploadButton, DownloadButton and FileInput.tsx."""
+"""Buttons and files: twins of Button, DeepLinkButton, UploadButton, DownloadButton and FileInput.tsx."""
 
 from __future__ import annotations
 
@@ -114,5 +114,8 @@ def file(node: Node) -> str:
 
 
 def deeplinkbutton(node: Node) -> str:
-    """`DeepLinkButton`: a plain button until the runtime takes over (DeepLinkButton.tsx)."""
-    return button(node)
+    """`DeepLinkButton` (DeepLinkButton.tsx): a button the runtime wires; never a link, and idle on a server
+    page (no `data-deep-link` until a click saved one)."""
+    props = node.props
+    attrs = {**root_attrs(node, button_class(props)), "type": "button", "disabled": props.get("interactive") is False}
+    return el("button", attrs, txt(text(node.value)))

@@ -9,6 +9,7 @@ export function Accordion(p: BlockProps) {
   // The user's toggle holds until the app sets `open` again (a prop update wins).
   const [choice, setChoice] = useState<{ wanted: boolean; open: boolean } | null>(null);
   const open = choice && choice.wanted === wanted ? choice.open : wanted;
+  p.reportUi?.(open); // deep links save it
   return (
     <Block
       block={p}

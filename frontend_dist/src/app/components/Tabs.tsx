@@ -61,6 +61,8 @@ export function Tabs(p: BlockProps) {
   const list = useRef<HTMLDivElement>(null);
   const current = choice && choice.selected === p.props.selected ? choice.index : initial;
   const sel = tabs[current] && tabs[current].visible ? current : initial;
+  // Deep links save the selected tab as its `id` prop, else its index.
+  p.reportUi?.(tabs[sel] ? (tabs[sel].tabId ?? sel) : null);
 
   const select = (i: number, focus = false) => {
     const t = tabs[i];

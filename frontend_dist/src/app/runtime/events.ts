@@ -21,6 +21,8 @@ export interface EngineHooks {
   record?(call: RecordedCall): void;
   /** Overrides BUSY_DELAY_MS (0: show the loading status at once). */
   busyDelayMs?: number;
+  /** Components whose value a deep link restored on this page (`deep_link_state.restored_ids`). */
+  restoredIds?: readonly BlockId[];
 }
 
 interface Trigger {
@@ -57,10 +59,17 @@ export class EventEngine {
     }
   }
 
-  /** Runs the `load` events (and starts their `every` timers). */
+  /**
+   * Runs the `load` events (and starts their `every` timers). A `load` event whose every output a deep link
+   * restored does not run now: it would overwrite the link's values (its timer still starts).
+   */
   start(): void {
+    const restored = new Set(this.hooks.restoredIds ?? []);
     for (const dep of this.dependencies) {
-      if (dep.targets.some(([, event]) => event === "load")) this.trigger(dep, { id: null, data: null });
+      if (!dep.targets.some(([, event]) => event === "load")) continue;
+      const trigger: Trigger = { id: null, data: null };
+      if (dep.outputs.length > 0 && dep.outputs.every((id) => restored.has(id))) this.startTimer(dep, trigger);
+      else this.trigger(dep, trigger);
     }
   }
 

@@ -3,6 +3,7 @@ import { createContext, type VNode } from "preact";
 import { useContext, useEffect, useReducer } from "preact/hooks";
 import { resolveComponent } from "../registry";
 import type { BlockId, LayoutNode } from "../types";
+import { DeepLinkNotice, noticeState } from "./notice";
 import type { PodiumRuntime } from "./runtime";
 
 export const RuntimeContext = createContext<PodiumRuntime | null>(null);
@@ -56,19 +57,29 @@ export function BlockView({ id, node }: BlockViewProps): VNode {
       setValue={handles.setValue}
       emit={handles.emit}
       upload={handles.upload}
+      reportUi={handles.reportUi}
     >
       {renderChildren(runtime, node)}
     </Component>
   );
 }
 
-/** The whole app. A root layout id that is not a component renders its children directly. */
+/**
+ * The whole app: the deep-link notice (when the page was opened with `?deep_link=`), then the layout. A root
+ * layout id that is not a component renders its children directly.
+ */
 export function App({ runtime }: { runtime: PodiumRuntime }): VNode {
   const root = runtime.config.layout;
+  const notice = noticeState(runtime.config.deep_link_state);
   const body = runtime.store.has(root.id) ? (
     <BlockView id={root.id} type={runtime.store.type(root.id) ?? "unknown"} props={runtime.store.props(root.id)} node={root} />
   ) : (
     <>{renderChildren(runtime, root)}</>
   );
-  return <RuntimeContext.Provider value={runtime}>{body}</RuntimeContext.Provider>;
+  return (
+    <RuntimeContext.Provider value={runtime}>
+      {notice ? <DeepLinkNotice state={notice} /> : null}
+      {body}
+    </RuntimeContext.Provider>
+  );
 }

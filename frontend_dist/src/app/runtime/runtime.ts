@@ -1,7 +1,8 @@
-/** Builds the runtime of one app from its config: store, transport, event engine, toasts. */
+/** Builds the runtime of one app from its config: store, transport, event engine, toasts, deep links. */
 import type { AppConfig, BlockId, RecordedCall } from "../types";
 import { HttpTransport, type FileData, type Transport } from "../transport/client";
 import { createHub } from "../transport/hub";
+import { DeepLinks } from "./deeplink";
 import { EventEngine } from "./events";
 import { BlockStore } from "./store";
 import { ToastStore } from "./toasts";
@@ -11,6 +12,7 @@ export interface BlockHandles {
   setValue: (value: unknown, opts?: { input?: boolean }) => void;
   emit: (event: string, data?: unknown) => void;
   upload: (files: File[]) => Promise<FileData[]>;
+  reportUi: (state: unknown) => void;
 }
 
 export interface PodiumRuntime {
@@ -23,6 +25,7 @@ export interface PodiumRuntime {
   readonly engine: EventEngine;
   readonly toasts: ToastStore;
   readonly transport: Transport;
+  readonly deepLinks: DeepLinks;
   handles(id: BlockId): BlockHandles;
   /** Listens to every backend call the UI makes (the API recorder); returns the unsubscribe function. */
   onCall(listener: (call: RecordedCall) => void): () => void;
@@ -41,6 +44,9 @@ export function appRoot(config: Pick<AppConfig, "root">, location?: { href: stri
 export interface RuntimeOptions {
   /** How long an event runs before its outputs show a loading status (ms; default BUSY_DELAY_MS). */
   busyDelayMs?: number;
+  /** For tests: the fetch of deep-link saves and the clipboard copy. */
+  fetchImpl?: typeof fetch;
+  copy?: (text: string) => Promise<boolean>;
 }
 
 export function createRuntime(config: AppConfig, transport?: Transport, options: RuntimeOptions = {}): PodiumRuntime {
@@ -55,6 +61,15 @@ export function createRuntime(config: AppConfig, transport?: Transport, options:
     toast: (toast) => toasts.push(toast),
     record: (call) => callListeners.forEach((listener) => listener(call)),
     busyDelayMs: options.busyDelayMs,
+    restoredIds: config.deep_link_state?.restored_ids,
+  });
+  const deepLinks = new DeepLinks({
+    store,
+    apiBase,
+    sessionHash: net.sessionHash,
+    toast: (toast) => toasts.push(toast),
+    fetchImpl: options.fetchImpl,
+    copy: options.copy,
   });
   const handleCache = new Map<BlockId, BlockHandles>();
 
@@ -66,13 +81,18 @@ export function createRuntime(config: AppConfig, transport?: Transport, options:
     engine,
     toasts,
     transport: net,
+    deepLinks,
     handles(id) {
       let handles = handleCache.get(id);
       if (!handles) {
         handles = {
           setValue: (value, opts) => engine.valueSet(id, store.setValue(id, value), opts?.input ?? true),
-          emit: (event, data) => engine.emit(id, event, data ?? null),
+          emit: (event, data) => {
+            if (event === "click" && store.type(id) === "deeplinkbutton") void deepLinks.share(id);
+            engine.emit(id, event, data ?? null);
+          },
           upload: (files) => net.upload(files),
+          reportUi: (state) => store.setUi(id, state),
         };
         handleCache.set(id, handles);
       }

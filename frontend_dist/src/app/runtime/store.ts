@@ -1,4 +1,8 @@
-/** Per-block state: config, current props, value and status; block views subscribe to their own id. */
+/**
+ * Per-block state: config, current props, value and status; block views subscribe to their own id. Layouts
+ * also report what the visitor sees that is not a prop (the selected tab, an accordion open or not): deep links
+ * read it from `ui`.
+ */
 import type { AppConfig, BlockId, BlockStatus, ComponentConfig } from "../types";
 
 export const IDLE: BlockStatus = Object.freeze({ state: "idle" }) as BlockStatus;
@@ -20,6 +24,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
 export class BlockStore {
   private readonly blocks = new Map<BlockId, BlockState>();
   private readonly listeners = new Map<BlockId, Set<() => void>>();
+  private readonly uiStates = new Map<BlockId, unknown>();
 
   constructor(config: Pick<AppConfig, "components">) {
     for (const component of config.components) this.addBlock(component);
@@ -28,6 +33,11 @@ export class BlockStore {
   addBlock(component: ComponentConfig): void {
     const { value, ...props } = component.props;
     this.blocks.set(component.id, { type: component.type, props, value, status: IDLE });
+  }
+
+  /** Every block id, in config order. */
+  ids(): BlockId[] {
+    return [...this.blocks.keys()];
   }
 
   has(id: BlockId): boolean {
@@ -77,6 +87,16 @@ export class BlockStore {
     if (!block) return;
     block.status = status;
     this.notify(id);
+  }
+
+  /** What a layout last reported it shows (Tabs: the selected tab's `id` prop or index; Accordion: open). */
+  ui(id: BlockId): unknown {
+    return this.uiStates.get(id);
+  }
+
+  /** Records a layout's visible state; no re-render (nothing renders from it). */
+  setUi(id: BlockId, state: unknown): void {
+    this.uiStates.set(id, state);
   }
 
   subscribe(id: BlockId, listener: () => void): () => void {

@@ -39,7 +39,8 @@ export function failure(message: string, eventId: string | null = null): ServerM
   return { msg: "process_completed", event_id: eventId, success: false, title: "Error", output: { error: message } };
 }
 
-async function errorText(response: Response): Promise<string> {
+/** The message of an error answer: its JSON `detail` or `error`, else the status line. */
+export async function errorText(response: Response): Promise<string> {
   try {
     const body = (await response.json()) as { detail?: unknown; error?: unknown };
     const detail = body.detail ?? body.error;
