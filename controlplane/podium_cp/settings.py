@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 SHARE_MAX_LIFETIME_S = 7 * 24 * 3600  # a share link lives at most one week
+DEEP_LINK_MAX_BYTES = 512 * 1024  # a deep link's snapshot, as JSON
+DEEP_LINK_RETENTION_DAYS = 30  # how long a new Space keeps its deep links (1 to 365)
+_UNSET_PATH = Path("")  # a path setting left to its default (which depends on another setting)
 
 
 class SettingsError(ValueError):
@@ -95,6 +98,17 @@ class Settings:
     share_anonymous_per_hour: int = 20
     # Answers a stock frps's server-plugin calls at /api/share/frps-plugin/{secret}; empty: that route is off.
     share_plugin_secret: str = ""
+    # Deep links (docs/design/deep-links.md): the largest snapshot the API stores, and new Spaces' retention.
+    deep_link_max_bytes: int = DEEP_LINK_MAX_BYTES
+    deep_link_retention_days: int = DEEP_LINK_RETENTION_DAYS
+    # Where Space containers reach the API: a Unix socket the API also listens on (its folder is mounted into
+    # Docker/Podman containers; left unset: DATA_DIR/run/api.sock) or, on a cluster, the API's in-cluster URL.
+    spaces_api_socket: Path = _UNSET_PATH
+    spaces_api_url: str = ""
+
+    def __post_init__(self) -> None:
+        if self.spaces_api_socket == _UNSET_PATH:
+            object.__setattr__(self, "spaces_api_socket", self.data_dir / "run" / "api.sock")
 
     def share_url(self, subdomain: str) -> str:
         """The public URL of share link SUBDOMAIN: `scheme://SUB.share.DOMAIN[:PORT]`."""
@@ -144,6 +158,7 @@ class Settings:
             build_stale_after_s=_int(env, "PODIUM_BUILD_STALE_AFTER", 60),
             runtime_namespace=_namespace(env),
             **_share_settings(env, spaces_domain),
+            **_deep_link_settings(env),
         )
 
 
@@ -196,6 +211,26 @@ def _share_settings(env: Mapping[str, str], domain: str) -> dict[str, Any]:
         "share_max_lifetime_s": lifetime,
         "share_anonymous_per_hour": per_hour,
         "share_plugin_secret": env.get("PODIUM_SHARE_PLUGIN_SECRET", ""),
+    }
+
+
+def _deep_link_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The deep-link variables (PODIUM_DEEP_LINK_*, PODIUM_SPACES_API_*), as keyword arguments of Settings."""
+    max_bytes = _int(env, "PODIUM_DEEP_LINK_MAX_BYTES", DEEP_LINK_MAX_BYTES)
+    if max_bytes < 1024:
+        raise SettingsError(f"PODIUM_DEEP_LINK_MAX_BYTES={max_bytes}: use at least 1024 (bytes of snapshot JSON)")
+    days = _int(env, "PODIUM_DEEP_LINK_RETENTION_DAYS", DEEP_LINK_RETENTION_DAYS)
+    if not 1 <= days <= 365:
+        raise SettingsError(f"PODIUM_DEEP_LINK_RETENTION_DAYS={days}: use 1 to 365 days")
+    socket = (env.get("PODIUM_SPACES_API_SOCKET") or "").strip()
+    url = (env.get("PODIUM_SPACES_API_URL") or "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise SettingsError(f"PODIUM_SPACES_API_URL={url!r}: use http(s)://HOST[:PORT] (the API's in-cluster URL)")
+    return {
+        "deep_link_max_bytes": max_bytes,
+        "deep_link_retention_days": days,
+        "spaces_api_socket": Path(socket).resolve() if socket else _UNSET_PATH,
+        "spaces_api_url": url,
     }
 
 

@@ -27,7 +27,7 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades_back(pg_cluster: s
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
             assert diff == [], f"the models and the migrations differ: {diff}"
             tables = set(inspect(conn).get_table_names())
-        assert {"users", "orgs", "memberships", "api_tokens", "audit_events", "secrets"} <= tables
+        assert {"users", "orgs", "memberships", "api_tokens", "audit_events", "secrets", "deep_links"} <= tables
         downgrade(url)
         with check.connect() as conn:
             assert set(inspect(conn).get_table_names()) <= {"alembic_version"}

@@ -15,6 +15,7 @@ from podium_cp import __version__
 from podium_cp.api import (
     routes_audit,
     routes_auth,
+    routes_deep_links,
     routes_hardware,
     routes_invitations,
     routes_oauth,
@@ -129,6 +130,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         routes_space_logs,
         routes_space_auth,
         routes_share,
+        routes_deep_links,
     ):
         app.include_router(module.router)
     return app

@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 from podium_cp import audit
 from podium_cp.api.deps import DB, ActorDep, SettingsDep, SignedIn, client_ip, get_database
 from podium_cp.api.routes_users import error_responses
+from podium_cp.crypto import SecretKeyError
 from podium_cp.db.base import utcnow
+from podium_cp.deeplinks.tokens import mint_share_token
 from podium_cp.errors import NotFound
 from podium_cp.models import ShareLink
 from podium_cp.settings import Settings, split_host_port
@@ -58,7 +60,7 @@ class ShareLinkOut(BaseModel):
 
 
 class NewShareLink(BaseModel):
-    """A new link. `token` is the tunnel's proxy name: shown only in this response."""
+    """A new link. `token` (the tunnel's proxy name) and `deep_link_token` are shown only in this response."""
 
     id: str
     token: str = Field(description="The link's secret: the tunnel client's proxy name; shown only here")
@@ -68,6 +70,10 @@ class NewShareLink(BaseModel):
     created_at: datetime
     expires_at: datetime
     tunnel: TunnelOut
+    deep_link_token: str | None = Field(
+        description="The app's token for storing deep links (PODIUM_DEEP_LINK_TOKEN); shown only here. Null when "
+        "the server has no PODIUM_SECRET_KEYS"
+    )
 
 
 class ShareLinkList(BaseModel):
@@ -106,7 +112,8 @@ def _link_out(link: ShareLink, settings: Settings, now: datetime) -> ShareLinkOu
 async def create_share_link(
     body: ShareLinkCreate, actor: ActorDep, db: DB, settings: SettingsDep, request: Request
 ) -> Any:
-    """A new share link for an app you run: its public URL, its secret token and where the tunnel dials.
+    """A new share link for an app you run: its public URL, its secret token, where the tunnel dials, and the
+    token with which the app stores deep links (docs/design/deep-links.md).
 
     Signed in (token or session), the link is yours to list and revoke. Without signing in, one address gets at
     most `PODIUM_SHARE_ANONYMOUS_PER_HOUR` links per hour (429 with `Retry-After` after that).
@@ -129,7 +136,16 @@ async def create_share_link(
         created_at=link.created_at,
         expires_at=link.expires_at,
         tunnel=tunnel_out(settings),
+        deep_link_token=_deep_link_token(settings, link.id),
     )
+
+
+def _deep_link_token(settings: Settings, link_id: str) -> str | None:
+    """The share link's deep-link token, or None when the server has no keyring to sign one."""
+    try:
+        return mint_share_token(settings, link_id)
+    except SecretKeyError:
+        return None
 
 
 @router.get("/api/share/links", response_model=ShareLinkList, responses=error_responses(401, 403))

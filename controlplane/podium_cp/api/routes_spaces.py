@@ -24,6 +24,7 @@ from podium_cp.api.pagination import Page, PageDep, fetch_page
 from podium_cp.api.routes_orgs import error_docs
 from podium_cp.api.routes_secrets import SECRET_NAME_PATTERN, SecretIn, SecretOut
 from podium_cp.db.base import utcnow
+from podium_cp.deeplinks.service import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, set_retention
 from podium_cp.errors import Conflict, NotFound
 from podium_cp.models import Space, SpaceRevision, SpaceSecret, SpaceStageEvent, SpaceVariable
 from podium_cp.models.identity import NAME_PATTERN
@@ -84,6 +85,9 @@ class SpaceUpdate(BaseModel):
     visibility: Visibility | None = None
     hardware: str | None = Field(None, max_length=32, pattern=FLAVOR_PATTERN)
     sleep_time: int | None = Field(None, ge=-1, le=MAX_SLEEP_TIME)
+    deep_link_retention_days: int | None = Field(
+        None, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS, description="days a deep link is kept; moves existing links"
+    )
 
     _sleep = field_validator("sleep_time")(_check_sleep_time)
 
@@ -104,6 +108,7 @@ class SpaceOut(BaseModel):
     url: str
     latest_revision: int | None = Field(description="number of the newest revision")
     serving_revision: int | None = Field(description="number of the revision that serves (or last served)")
+    deep_link_retention_days: int = Field(description="days a deep link of this Space is kept")
     created_at: datetime
     updated_at: datetime
 
@@ -153,6 +158,7 @@ def _out(space: Space, latest: int | None, serving: int | None) -> SpaceOut:
         url=space_url(space.owner_name, space.name),
         latest_revision=latest,
         serving_revision=serving,
+        deep_link_retention_days=space.deep_link_retention_days,
         created_at=space.created_at,
         updated_at=space.updated_at,
     )
@@ -200,10 +206,11 @@ async def list_spaces(
 
 @router.post("/api/spaces", response_model=SpaceOut, status_code=201, summary="Create a Space",
              responses=error_docs(401, 403, 404, 409, 422))
-async def create(body: SpaceCreate, db: DB, actor: SignedIn, request: Request) -> SpaceOut:
+async def create(body: SpaceCreate, db: DB, actor: SignedIn, settings: SettingsDep, request: Request) -> SpaceOut:
     """Create a Space under your username or an org where you have the write role. 409 `space_exists`, 422
     `unknown_hardware`, 403 `quota_exceeded`; a GPU flavor beyond the org's GPU quota waits in WAITING_FOR_HARDWARE."""
     space = await create_space(db, actor, NewSpace(**body.model_dump()))
+    space.deep_link_retention_days = settings.deep_link_retention_days
     await _record(db, actor, "space.create", space, request, hardware=space.hardware, visibility=space.visibility)
     return await _space_out(db, space)
 
@@ -221,11 +228,14 @@ async def get_space(owner: Owner, name: SpaceName, db: DB, actor: ActorDep) -> S
 async def update_space(
     owner: Owner, name: SpaceName, body: SpaceUpdate, db: DB, actor: SignedIn, request: Request
 ) -> SpaceOut:
-    """Change title, visibility, hardware or sleep time. Needs `space.admin`. New hardware must be a known
-    flavor; a GPU flavor beyond the org's quota moves the Space to WAITING_FOR_HARDWARE."""
+    """Change title, visibility, hardware, sleep time or deep-link retention. Needs `space.admin`. New hardware
+    must be a known flavor; a GPU flavor beyond the org's quota moves the Space to WAITING_FOR_HARDWARE. A new
+    retention moves the expiry of the Space's existing deep links to their creation + the new retention."""
     space, ref = await find_space(db, actor, owner, name, for_update=True)
     require(actor, Action.SPACE_ADMIN, ref)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "deep_link_retention_days" in changes:
+        await set_retention(db, space, changes["deep_link_retention_days"])
     if "hardware" in changes:
         await find_flavor(db, changes["hardware"])
     if "visibility" in changes:

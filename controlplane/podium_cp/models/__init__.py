@@ -1,6 +1,7 @@
 """Every table of the control plane. Importing this package registers them all on `Base.metadata`."""
 
 from podium_cp.models.audit import AuditEvent
+from podium_cp.models.deep_links import DeepLink
 from podium_cp.models.identity import ApiToken, Identity, LoginState, User, WebSession
 from podium_cp.models.oauth import OAuthClient, OAuthCode, OAuthToken, SigningKey
 from podium_cp.models.orgs import Invitation, Membership, Org, Team, TeamGrant, TeamMember
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "Build",
     "BuildLogLine",
+    "DeepLink",
     "Flavor",
     "OrgQuota",
     "Space",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from podium_cp.db.base import Base, CreatedMixin, IdMixin, utcnow
 from podium_cp.models.identity import NAME_PATTERN
+from podium_cp.settings import DEEP_LINK_RETENTION_DAYS
 
 STAGES = (
     "NO_APP_FILE", "CONFIG_ERROR", "BUILDING", "BUILD_ERROR", "APP_STARTING", "RUNNING", "RUNNING_BUILDING",
@@ -61,6 +62,7 @@ class Space(IdMixin, CreatedMixin, Base):
         CheckConstraint("sdk IN ('podium', 'gradio', 'docker')", name="sdk_known"),
         CheckConstraint("desired_state IN ('running', 'paused', 'deleted')", name="desired_state_known"),
         CheckConstraint(_in("stage", STAGES), name="stage_known"),
+        CheckConstraint("deep_link_retention_days BETWEEN 1 AND 365", name="deep_link_retention_days_range"),
     )
 
     name: Mapped[str] = mapped_column(String(39))
@@ -87,6 +89,10 @@ class Space(IdMixin, CreatedMixin, Base):
     last_activity_at: Mapped[datetime | None]
     # Bumped by "restart": the reconciler restarts the container when it differs from the runtime's.
     restart_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Days a deep link of this Space is kept (new Spaces: PODIUM_DEEP_LINK_RETENTION_DAYS).
+    deep_link_retention_days: Mapped[int] = mapped_column(
+        Integer, default=DEEP_LINK_RETENTION_DAYS, server_default=str(DEEP_LINK_RETENTION_DAYS)
+    )
 
 
 class SpaceRevision(IdMixin, CreatedMixin, Base):

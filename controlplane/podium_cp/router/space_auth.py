@@ -10,28 +10,22 @@ The console's session cookie lives on the API's host and never reaches `*.spaces
    12 hours) and redirects to PATH. Every later request checks the session behind the cookie (still signed in,
    not expired, user not disabled) and the policy, with the answer cached at most `DECISION_TTL_S` seconds.
 
-Tickets and cookies are `KID.PAYLOAD.MAC`: PAYLOAD is base64url JSON, MAC is HMAC-SHA256 with a key derived from
-the keyring entry KID of PODIUM_SECRET_KEYS (HMAC of the entry with a per-purpose label), so rotating the keyring
-rotates these keys too, and a ticket can never be used as a cookie or the other way round.
+Tickets and cookies are `KID.PAYLOAD.MAC` tokens of `podium_cp.auth.signing` (HMAC-SHA256 with a key derived
+from the keyring entry KID of PODIUM_SECRET_KEYS for one purpose), so rotating the keyring rotates these keys too,
+and a ticket can never be used as a cookie or the other way round.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podium_cp.auth.actors import USER_FACTS, actor_from_row
-from podium_cp.crypto import parse_keyring
+from podium_cp.auth.signing import BadSignature, KeyringSigner
 from podium_cp.db.base import utcnow
 from podium_cp.db.raw import fetch_one
 from podium_cp.policy import Actor
@@ -70,52 +64,27 @@ class SpacePass:
     nonce: str
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class SpaceSigner:
     """Signs and checks tickets and cookies with keys derived from the keyring (the first key signs)."""
 
     def __init__(self, keyring: str) -> None:
-        self._keys = parse_keyring(keyring)
-        self._primary = next(iter(self._keys))
+        self._signer = KeyringSigner(keyring)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SpaceSigner:
         """The signer for `settings.secret_keys` (raises SecretKeyError when none is configured)."""
         return cls(settings.secret_keys)
 
-    def _mac(self, kid: str, purpose: str, payload: str) -> bytes:
-        derived = hmac.new(self._keys[kid], f"podium:{purpose}:v1".encode(), hashlib.sha256).digest()
-        return hmac.new(derived, payload.encode(), hashlib.sha256).digest()
-
     def _sign(self, purpose: str, claims: SpacePass) -> str:
-        payload = _b64(json.dumps(
-            {"u": claims.user_id, "sid": claims.session_id, "s": claims.space, "exp": claims.expires_at,
-             "n": claims.nonce}, separators=(",", ":")).encode())
-        return f"{self._primary}.{payload}.{_b64(self._mac(self._primary, purpose, payload))}"
+        return self._signer.sign(purpose, {"u": claims.user_id, "sid": claims.session_id, "s": claims.space,
+                                           "exp": claims.expires_at, "n": claims.nonce})
 
     def _open(self, purpose: str, token: str, space: str, now: float | None) -> SpacePass:
-        kid, _, rest = token.partition(".")
-        payload, _, mac = rest.partition(".")
-        if kid not in self._keys or not payload or not mac:
-            raise SpaceAuthError("forged")
         try:
-            given = _unb64(mac)
-            fields: dict[str, Any] = json.loads(_unb64(payload))
-        except (binascii.Error, ValueError):
-            raise SpaceAuthError("forged") from None
-        if not hmac.compare_digest(given, self._mac(kid, purpose, payload)):
-            raise SpaceAuthError("forged")
-        try:
+            fields = self._signer.open(purpose, token)
             claims = SpacePass(user_id=int(fields["u"]), session_id=int(fields["sid"]), space=str(fields["s"]),
                                expires_at=int(fields["exp"]), nonce=str(fields["n"]))
-        except (KeyError, TypeError, ValueError):
+        except (BadSignature, KeyError, TypeError, ValueError):
             raise SpaceAuthError("forged") from None
         if claims.space != space:
             raise SpaceAuthError("wrong_space")

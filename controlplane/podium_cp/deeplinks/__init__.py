@@ -1,0 +1,2 @@
+"""Deep links in the control plane: the scoped tokens apps use, and how snapshots are stored, read and purged
+(docs/design/deep-links.md)."""
