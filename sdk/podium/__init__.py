@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "DownloadButton": "podium.components.download_button",
     "DeepLinkButton": "podium.components.deep_link_button",
     "Chatbot": "podium.components.chatbot",
+    "ChatMessage": "podium.components.chatbot",
     "Markdown": "podium.components.markdown",
     "HTML": "podium.components.html",
     "JSON": "podium.components.json_component",
