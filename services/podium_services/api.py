@@ -2,6 +2,9 @@
 
     PODIUM_DATABASE_URL=postgresql+psycopg://... python -m podium_services.api [--workers N]
 
+It also listens on the Unix socket PODIUM_SPACES_API_SOCKET (default DATA_DIR/run/api.sock): Space containers
+reach the API there (the socket's folder is mounted into them read-only).
+
 Migrations are not run here (`podium-cp migrate` or the platform launcher does it), so several API processes
 can start at once.
 """
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from podium_cp.settings import Settings
+from podium_cp.settings import Settings, SettingsError
 from podium_services.serving import load_settings, serve, server_parser
 
 
@@ -29,13 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings("podium api")
     if settings is None:
         return 2
-    serve(
-        "podium_services.api:build_app",
-        args.host or settings.api_host,
-        args.port or settings.api_port,
-        args.workers,
-        proxy_headers=True,
-    )
+    try:
+        serve(
+            "podium_services.api:build_app",
+            args.host or settings.api_host,
+            args.port or settings.api_port,
+            args.workers,
+            unix_socket=settings.spaces_api_socket,  # where Space containers reach the API (docs/design/deep-links.md)
+            proxy_headers=True,
+        )
+    except (SettingsError, OSError) as error:
+        print(f"podium api: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

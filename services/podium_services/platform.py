@@ -130,6 +130,8 @@ def child_env(args: argparse.Namespace, environ: Mapping[str, str], *, data_dir:
     env.setdefault("PODIUM_SHARE_PUBLIC_URL", f"http://share.{args.spaces_domain}"
                    + ("" if args.router_port == 80 else f":{args.router_port}"))
     env.setdefault("PODIUM_SHARE_SERVER", f"http://{dial}:{args.api_port}")  # apps with share=True ask the API
+    # Space containers store deep links through the API's Unix socket (its folder is mounted into them).
+    env.setdefault("PODIUM_SPACES_API_SOCKET", str(data_dir / "run" / "api.sock"))
     return env
 
 

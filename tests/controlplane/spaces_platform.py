@@ -33,10 +33,12 @@ class Platform:
         self.share_port = free_port()  # the share server's tunnel port (clients dial it)
         self.share_vhost_port = free_port()  # its HTTP side, behind the router
         self.api_url = f"http://127.0.0.1:{self.api_port}"
+        self.api_socket = folder / "data" / "run" / "api.sock"  # Space containers reach the API there
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("PODIUM_", "DOCKER_"))},
             "PODIUM_DATABASE_URL": database_url,
             "PODIUM_DATA_DIR": str(folder / "data"),
+            "PODIUM_SPACES_API_SOCKET": str(self.api_socket),
             "PODIUM_SECRET_KEYS": secret_keys,
             "PODIUM_API_PORT": str(self.api_port),
             "PODIUM_PUBLIC_URL": self.api_url,
@@ -66,7 +68,8 @@ class Platform:
             stderr=subprocess.STDOUT,
         )
         if name == "api":
-            self.wait(lambda: self._answers(f"{self.api_url}/api/health"), 30, "the API to answer")
+            self.wait(lambda: self._answers(f"{self.api_url}/api/health") and self.api_socket.is_socket(), 30,
+                      "the API to answer (and listen on its Unix socket)")
         elif name == "router":
             self.wait(lambda: self._listens(self.router_port), 30, "the router to listen")
         elif name == "share":

@@ -98,6 +98,7 @@ def test_children_start_in_order_with_the_platform_environment(tmp_path: Path) -
         assert spec.env["PODIUM_SHARE_PUBLIC_URL"] == "http://share.localhost:8085"
         assert spec.env["PODIUM_SHARE_VHOST"] == "127.0.0.1:7080"
         assert spec.env["PODIUM_SHARE_SERVER"] == "http://127.0.0.1:8755"
+        assert spec.env["PODIUM_SPACES_API_SOCKET"] == str(tmp_path / "run" / "api.sock")
     assert specs[5].env["PODIUM_SERVER_PORT"] == "7875"
     assert "PODIUM_SERVER_PORT" not in specs[0].env
 

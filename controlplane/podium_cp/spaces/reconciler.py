@@ -14,6 +14,10 @@ variables and secrets) and the runtime's replicas in one call, then does for eac
 - a GPU flavor that does not fit the org's quota or this node's free GPUs: `WAITING_FOR_HARDWARE` with why;
 - replicas of Spaces that no longer exist: removed.
 
+Every replica gets a deep-link token of its Space (PODIUM_DEEP_LINK_TOKEN) and the address of the API that stores
+its deep links (PODIUM_DEEP_LINK_API: PODIUM_SPACES_API_URL, else the API's Unix socket, whose folder is mounted
+read-only at /run/podium); about once a minute the reconciler deletes expired deep links.
+
 Stages that describe a push or a build (`BUILDING`, `RUNNING_BUILDING`, `BUILD_ERROR`, `NO_APP_FILE`,
 `CONFIG_ERROR`) and the ones the API sets (`PAUSED`, `DELETING`) are left as they are; the reconciler writes the
 runtime's stages only. Everything it knows is in Postgres and in the replicas' labels, so a reconciler killed at
@@ -37,18 +41,28 @@ from anyio import to_thread
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from podium_cp.crypto import DecryptionError, SecretBox
+from podium_cp.crypto import DecryptionError, SecretBox, SecretKeyError
 from podium_cp.db.base import utcnow
 from podium_cp.db.engine import Database
 from podium_cp.db.raw import fetch_all
+from podium_cp.deeplinks.service import purge_expired
+from podium_cp.deeplinks.tokens import mint_space_token
 from podium_cp.models.spaces import Space, SpaceRuntime, SpaceSecret, SpaceVariable
-from podium_cp.runtime.base import APP_PORT, ContainerEngineError, ContainerSpec, Replica, Runtime, RuntimeHandle
+from podium_cp.runtime.base import (
+    APP_PORT,
+    ContainerEngineError,
+    ContainerSpec,
+    Mount,
+    Replica,
+    Runtime,
+    RuntimeHandle,
+)
 from podium_cp.runtime.inventory import Gpu
 from podium_cp.settings import Settings
 from podium_cp.spaces.service import hardware_problem, space_secret_aad
 from podium_cp.spaces.stages import set_stage
 
-__all__ = ["LABEL_CONFIG", "LABEL_GPUS", "Reconciler", "backoff_s", "builtin_env"]
+__all__ = ["LABEL_CONFIG", "LABEL_GPUS", "Reconciler", "backoff_s", "builtin_env", "deep_link_api"]
 
 log = logging.getLogger("podium.reconciler")
 
@@ -59,6 +73,8 @@ STARTUP_TIMEOUT_S = 300.0  # a replica that does not answer HTTP by then is a RU
 HEALTHY_RESET_S = 120.0  # running this long resets the restart back-off
 MAX_BACKOFF_S = 300.0
 LOG_LINES_IN_MESSAGE = 8
+PURGE_EVERY_S = 60.0  # how often expired deep links are deleted
+API_SOCKET_MOUNT = "/run/podium"  # where a replica sees the folder of the API's Unix socket
 _LOCK_KEY = 0x706F6469756D  # pg advisory lock of the active reconciler ("podium")
 
 _SNAPSHOT = """
@@ -103,6 +119,16 @@ def builtin_env(settings: Settings, owner: str, name: str, *, title: str, hardwa
         "SYSTEM": "spaces",
         "PODIUM_SPACE": "1",
     }
+
+
+def deep_link_api(settings: Settings) -> tuple[str, tuple[Mount, ...]]:
+    """PODIUM_DEEP_LINK_API of every replica, and the mount it needs: PODIUM_SPACES_API_URL when set (a cluster),
+    else the API's Unix socket, its folder mounted read-only at /run/podium."""
+    if settings.spaces_api_url:
+        return settings.spaces_api_url, ()
+    socket = settings.spaces_api_socket
+    return (f"unix://{API_SOCKET_MOUNT}/{socket.name}",
+            (Mount(host_path=str(socket.parent), container_path=API_SOCKET_MOUNT),))
 
 
 @dataclass(frozen=True)
@@ -154,6 +180,8 @@ class Reconciler:
         self._gpu_starts = asyncio.Lock()
         self._box: SecretBox | None = None
         self._cpus = float(os.cpu_count() or 1)
+        self._purged_at: datetime | None = None
+        self._said_no_token = False
 
     # --- the loop -----------------------------------------------------------------------------------------
 
@@ -226,6 +254,22 @@ class Reconciler:
             if space_id not in known:
                 log.info("removing the replica of Space %s, which no longer exists", space_id)
                 await to_thread.run_sync(self.runtime.remove, replica.handle)
+        await self._maybe_purge_deep_links()
+
+    async def _maybe_purge_deep_links(self) -> None:
+        """Delete expired deep links, at most once every PURGE_EVERY_S (reads check expiry themselves)."""
+        now = self.clock()
+        if self._purged_at is not None and (now - self._purged_at).total_seconds() < PURGE_EVERY_S:
+            return
+        self._purged_at = now
+        try:
+            async with self.database.session() as db:
+                removed = await purge_expired(db, now=now)
+        except Exception:  # the next purge tries again; Spaces are not held up by it
+            log.exception("purging expired deep links failed")
+            return
+        if removed:
+            log.info("purged %d expired deep link(s)", removed)
 
     # --- one Space ----------------------------------------------------------------------------------------
 
@@ -263,6 +307,7 @@ class Reconciler:
         facts = [
             row.image, row.variables_digest, row.secrets_digest, row.restart_generation, row.hardware, row.cpu,
             row.memory_mb, row.gpu_count, row.port, row.title, self.settings.spaces_public_url,
+            deep_link_api(self.settings)[0], str(self.settings.spaces_api_socket),
         ]
         return hashlib.sha256(json.dumps(facts, default=str).encode()).hexdigest()[:24]
 
@@ -295,6 +340,7 @@ class Reconciler:
             # Variables, then secrets, override nothing built in (docs/design/spaces.md).
             env.update(builtin_env(self.settings, row.owner_name, row.name, title=row.title, hardware=row.hardware,
                                    revision=int(row.revision_number)))
+            mounts = self._deep_link_env(env, row.id)
             spec = ContainerSpec(
                 space_id=row.id,
                 name=row.full_name,
@@ -306,6 +352,7 @@ class Reconciler:
                 gpu_device_ids=devices,
                 port=row.port,
                 labels={LABEL_CONFIG: self._config_hash(row), LABEL_GPUS: ",".join(devices)},
+                mounts=mounts,
             )
             restarts = int(runtime_row.restarts) if runtime_row is not None else 0
             try:
@@ -325,6 +372,21 @@ class Reconciler:
             if space.stage in RUNTIME_STAGES:
                 set_stage(db, space, "APP_STARTING", f"Starting revision {row.revision_number}")
             log.info("%s: started revision %s (%s)", row.full_name, row.revision_number, handle.container_id[:12])
+
+    def _deep_link_env(self, env: dict[str, str], space_id: int) -> tuple[Mount, ...]:
+        """Add the deep-link token and API address to `env`; the mounts they need. Without PODIUM_SECRET_KEYS there
+        is no token: the apps then keep deep links in their own local store."""
+        try:
+            token = mint_space_token(self.settings, space_id)
+        except SecretKeyError as exc:
+            if not self._said_no_token:
+                log.warning("Spaces get no deep-link token (%s); their deep links stay inside their containers", exc)
+                self._said_no_token = True
+            return ()
+        api, mounts = deep_link_api(self.settings)
+        env["PODIUM_DEEP_LINK_TOKEN"] = token
+        env["PODIUM_DEEP_LINK_API"] = api
+        return mounts
 
     def _place_gpus(self, row: _Row, used: set[str], replica: Replica | None) -> tuple[tuple[str, ...], str | None]:
         """The GPU indexes for the Space's replica on this node, or why there are none."""
