@@ -1,6 +1,6 @@
 """The `podium` command line: `podium run app.py`, `podium login`, `podium logout`, `podium whoami`,
 `podium spaces check|ls|info|logs|...` (podium.spaces.commands), `podium push`, `podium share PORT|ls|revoke`
-(podium.share_commands), `podium version`.
+(podium.share_commands), `podium deep-links ls|show|rm|retention` (podium.deeplinks.commands), `podium version`.
 
 Start-up must stay fast, so this module imports only the standard library at module level; a command
 imports what it needs when it runs. To add a command, write `_add_NAME(subparsers)` that registers its
@@ -313,6 +313,51 @@ def _add_space_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     hardware.add_argument("--set", metavar="FLAVOR", help="move the Space to this flavor (admins)")
 
 
+# --- podium deep-links ---------------------------------------------------------------------------
+
+
+def _deep_links_command(command: str) -> Handler:
+    """The handler of `podium deep-links COMMAND`: podium.deeplinks.commands, imported when it runs."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from podium.deeplinks import commands
+
+        return commands.run(command, args)
+
+    return handler
+
+
+def _add_deep_links(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "deep-links", help="list, show or delete a Space's deep links; set how long they are kept",
+        description="A Space's deep links (links that reopen the app with a visitor's values). Needs write access "
+        "to the Space and the token `podium login` stored.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def add(command: str, summary: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(command, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        sub.add_argument("space", metavar="OWNER/NAME", help="the Space")
+        sub.add_argument("--server", help="the Podium server (default: the one `podium login` stored)")
+        sub.set_defaults(handler=_deep_links_command(command))
+        return sub
+
+    add("ls", "list a Space's deep links, newest first").add_argument(
+        "--json", action="store_true", help="print JSON instead of a table")
+    show = add("show", "show one deep link and the values it holds")
+    show.add_argument("link_id", metavar="ID", help="the link's id (the part after ?deep_link=)")
+    show.add_argument("--json", action="store_true", help="print JSON, snapshot included")
+    add("rm", "delete one deep link").add_argument("link_id", metavar="ID", help="the link's id")
+    add("retention", "set how many days a Space's deep links are kept (1 to 365)").add_argument(
+        "days", metavar="DAYS", type=int, help="days from a link's creation until it expires")
+
+    def _deep_links_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(handler=_deep_links_help)
+
+
 # --- podium version ------------------------------------------------------------------------------
 
 
@@ -420,6 +465,7 @@ _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_spaces,
     _add_push,
     _add_share,
+    _add_deep_links,
     _add_version,
 )
 
