@@ -347,8 +347,8 @@ class Chatbot(Component):
         return [m for m in (_message(m) for m in items) if m is not None]
 
     def deep_link_fits(self, payload: Any) -> bool:
-        """A chat history restores when it is a list of message dicts with string roles."""
-        return fits_messages(payload)
+        """A chat history restores when it is a JSON list of message dicts with string roles."""
+        return fits_messages(payload) and super().deep_link_fits(payload)
 
     def api_info(self) -> dict[str, Any]:
         return _MESSAGE_SCHEMA
