@@ -154,8 +154,9 @@ def _show(args: argparse.Namespace) -> int:
                        ("revision", "space_revision")):
         print(f"  {label + ':':<13}{link.get(key) if link.get(key) is not None else '-'}")
     print(f"  {'size:':<13}{_size(link.get('size_bytes'))}")
-    snapshot = link.get("snapshot") if isinstance(link.get("snapshot"), dict) else {}
-    components = snapshot.get("components") if isinstance(snapshot.get("components"), dict) else {}
+    snapshot = link.get("snapshot")
+    components = snapshot.get("components") if isinstance(snapshot, dict) else None
+    components = components if isinstance(components, dict) else {}
     if components:
         print("values:")
         for key, entry in components.items():
