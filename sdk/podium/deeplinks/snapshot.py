@@ -272,11 +272,12 @@ def _apply_entry(block: Block, entry: Mapping[str, Any], props: dict[str, Any], 
     fits = True
     if "value" in entry:
         value = entry["value"]
-        ok = isinstance(block, Component) and block.get_block_name() not in UNSAVED_TYPES
-        try:
-            ok = ok and files_servable(value, policy) and bool(block.deep_link_fits(value))  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - a component that cannot judge the value does not get it
-            ok = False
+        ok = False
+        if isinstance(block, Component) and block.get_block_name() not in UNSAVED_TYPES:
+            try:
+                ok = files_servable(value, policy) and bool(block.deep_link_fits(value))
+            except Exception:  # noqa: BLE001 - a component that cannot judge the value does not get it
+                ok = False
         if ok:
             props["value"] = _with_file_urls(value, root)
         fits = ok
