@@ -164,6 +164,21 @@ def test_spaces_store_every_link_on_the_platform(api: DeepLinkStandIn, tmp_path:
     assert not local.exists() or sqlite3.connect(local).execute("SELECT COUNT(*) FROM deep_links").fetchone() == (0,)
 
 
+def test_a_broken_local_store_does_not_hide_the_platforms_not_found(api: DeepLinkStandIn, tmp_path: Path) -> None:
+    demo, _ = build_app()
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the store's folder should be")  # like a read-only home in a container
+    environ = {"PODIUM_DEEP_LINK_DIR": str(blocker / "links"), "PODIUM_DEEP_LINK_API": api.url,
+               "PODIUM_DEEP_LINK_TOKEN": APP_TOKEN}
+    with TestClient(create_app(demo, ServerSettings.from_launch_kwargs({}, environ))) as http:
+        state = http.get("/config", params={"deep_link": "A" * 16}).json()["deep_link_state"]
+        assert state["status"] == "not_found"
+    with TestClient(create_app(demo, ServerSettings.from_launch_kwargs({}, {"PODIUM_DEEP_LINK_DIR": str(
+            blocker / "links")}))) as http:
+        state = http.get("/config", params={"deep_link": "A" * 16}).json()["deep_link_state"]
+        assert state["status"] == "unavailable"  # the local store alone: it cannot say
+
+
 def test_an_unreachable_platform_gives_503_and_unavailable(tmp_path: Path) -> None:
     demo, name = build_app()
     with client(demo, tmp_path, PODIUM_DEEP_LINK_API="http://127.0.0.1:9", PODIUM_DEEP_LINK_TOKEN="t") as http:

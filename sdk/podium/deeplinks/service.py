@@ -143,17 +143,23 @@ class DeepLinkService:
             return {**config, "deep_link_state": link_state(shown, "disabled")}
         if not is_link_id(link_id):
             return {**config, "deep_link_state": link_state(shown, "not_found")}
-        unavailable: str | None = None
+        # A platform that cannot be reached makes the link "unavailable"; a broken local store does so only when no
+        # other store could say "not found" (a Space's read-only home must not hide the platform's answer).
+        platform_down = local_down = some_not_found = False
         for store in self._stores_to_read(host):
             try:
                 loaded = await store.load(link_id)
             except LinkNotFound:
+                some_not_found = True
                 continue
             except LinkExpired as exc:
                 return {**config, "deep_link_state": link_state(link_id, "expired", message=_expired(exc))}
             except LinkUnavailable as exc:
                 logger.warning("Could not read deep link %s: %s", link_id, exc)
-                unavailable = unavailable or str(exc)
+                if store is self._local:
+                    local_down = True
+                else:
+                    platform_down = True
                 continue
             applied = await asyncio.to_thread(apply_snapshot, config, self.blocks, loaded.snapshot,
                                               policy=self.policy)
@@ -161,6 +167,7 @@ class DeepLinkService:
             state = link_state(link_id, status, skipped=applied.skipped, created_at=loaded.created_at,
                                restored_ids=applied.restored_ids)
             return {**applied.config, "deep_link_state": state}
+        unavailable = platform_down or (local_down and not some_not_found)
         return {**config, "deep_link_state": link_state(link_id, "unavailable" if unavailable else "not_found")}
 
 
