@@ -210,3 +210,20 @@ def test_a_changed_app_restores_what_fits_and_names_the_rest(tmp_path: Path) -> 
     assert props_of(config, q["name"].id)["value"] == "Ada"
     assert props_of(config, q["pick"].id)["value"] == "x"
     assert state["restored_ids"] == [q["name"].id]
+
+
+def test_settings_come_from_the_environment() -> None:
+    settings = ServerSettings.from_launch_kwargs({}, {
+        "PODIUM_DEEP_LINK_API": "unix:///run/podium/api.sock", "PODIUM_DEEP_LINK_TOKEN": "pdl1.k.p.m",
+        "PODIUM_DEEP_LINK_DIR": "/data/links", "PODIUM_DEEP_LINK_TTL_DAYS": "7", "PODIUM_DEEP_LINK_MAX_BYTES": "1000",
+        "PODIUM_DEEP_LINK_STORE_MB": "0.5"})
+    assert (settings.deep_link_api, settings.deep_link_token, settings.deep_link_dir) == (
+        "unix:///run/podium/api.sock", "pdl1.k.p.m", "/data/links")
+    assert (settings.deep_link_ttl_days, settings.deep_link_max_bytes, settings.deep_link_store_mb) == (7, 1000, 0.5)
+    defaults = ServerSettings.from_launch_kwargs({}, {})
+    assert (defaults.deep_link_api, defaults.deep_link_ttl_days, defaults.deep_link_max_bytes,
+            defaults.deep_link_store_mb) == (None, 30, 524288, 64)
+    with pytest.raises(ValueError, match="PODIUM_DEEP_LINK_MAX_BYTES must be a positive number"):
+        ServerSettings.from_launch_kwargs({}, {"PODIUM_DEEP_LINK_MAX_BYTES": "0"})
+    with pytest.raises(ValueError, match="not a valid"):
+        ServerSettings.from_launch_kwargs({}, {"PODIUM_DEEP_LINK_TTL_DAYS": "soon"})

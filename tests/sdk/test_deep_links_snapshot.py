@@ -271,3 +271,25 @@ def test_link_ids_and_states() -> None:
     assert state["status"] == "partial" and "Old slider" in state["message"]
     assert state["skipped"] == ["Old slider"] and state["restored_ids"] == []
     assert link_state("x" * 16, "expired")["message"]
+
+
+def test_deep_link_button_props() -> None:
+    with gr.Blocks() as demo:
+        plain = gr.DeepLinkButton()
+        custom = gr.DeepLinkButton("Copy link", copied_message="Done!", variant="primary", size="sm", icon="link.svg",
+                                   elem_id="share", scale=2, min_width=80, interactive=False)
+        gradio_style = gr.DeepLinkButton(copied_value="Copied!")
+        with pytest.warns(UserWarning, match="does not support the argument"):
+            gr.DeepLinkButton(show_progress="full")
+    config = {c["id"]: c for c in demo.get_config_file()["components"]}
+    assert config[plain.id]["type"] == "deeplinkbutton" and config[plain.id]["skip_api"] is True
+    props = config[plain.id]["props"]
+    assert props["value"] == "Share via Link" and props["copied_message"] == "Link copied to clipboard"
+    assert props["variant"] == "secondary" and props["size"] == "lg"
+    props = config[custom.id]["props"]
+    assert (props["value"], props["copied_message"], props["variant"], props["size"]) == (
+        "Copy link", "Done!", "primary", "sm")
+    assert (props["icon"], props["elem_id"], props["scale"], props["min_width"], props["interactive"]) == (
+        "link.svg", "share", 2, 80, False)
+    assert config[gradio_style.id]["props"]["copied_message"] == "Copied!"
+    assert "copied_value" not in config[gradio_style.id]["props"]
