@@ -28,7 +28,8 @@ def test_a_signed_in_user_gets_a_link_with_the_tunnel_to_dial(api: TestClient, p
     response = create(api, headers, label="my demo", lifetime_s=3600)
     assert response.status_code == 201, response.text
     link = response.json()
-    assert set(link) == {"id", "token", "subdomain", "url", "label", "created_at", "expires_at", "tunnel"}
+    assert set(link) == {"id", "token", "subdomain", "url", "label", "created_at", "expires_at", "tunnel",
+                         "deep_link_token"}
     token = link["token"]
     assert len(token) == 43
     assert link["subdomain"] == hashlib.sha256(token.encode()).hexdigest()[:18]

@@ -39,7 +39,7 @@ BODY_SLACK_FACTOR, BODY_SLACK_BYTES = 4, 64 * 1024
 
 Owner = Annotated[str, Path(description="The Space's owner: an org or a username", max_length=64)]
 SpaceName = Annotated[str, Path(description="The Space's name", max_length=64)]
-LinkId = Annotated[str, Path(description="The deep link's id", max_length=64)]
+LinkId = Annotated[str, Path(description="The deep link's id (an id of no link here, whatever its shape: 404)")]
 
 
 class DeepLinkCreate(BaseModel):

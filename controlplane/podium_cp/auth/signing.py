@@ -13,9 +13,12 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from typing import Any
 
 from podium_cp.crypto import parse_keyring
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 class BadSignature(Exception):
@@ -28,7 +31,10 @@ def b64encode(raw: bytes) -> str:
 
 
 def b64decode(text: str) -> bytes:
-    """The bytes of unpadded base64url `text`; raises binascii.Error or ValueError when it is not."""
+    """The bytes of unpadded base64url `text`; raises binascii.Error or ValueError when it is not (strictly: a
+    character outside the alphabet is an error, not skipped, so one token has one spelling)."""
+    if not _BASE64URL.fullmatch(text):
+        raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
