@@ -102,8 +102,9 @@ class DeepLinkStandIn:
             return JSONResponse({"detail": "snapshot must be an object"}, status_code=422)
         size = len(orjson.dumps(body["snapshot"]))
         if size > self.max_bytes:
-            return JSONResponse({"detail": f"The snapshot is {size} bytes; the limit is {self.max_bytes}.",
-                                 "limit": self.max_bytes}, status_code=413)
+            return JSONResponse({"error": {"code": "snapshot_too_large", "message": "The snapshot is too large",
+                                           "details": {"size_bytes": size, "max_bytes": self.max_bytes}}},
+                                status_code=413)
         link_id = secrets.token_urlsafe(12)
         self.links[link_id] = {"id": link_id, "snapshot": body["snapshot"], "app_revision": body.get("app_revision"),
                                "space_revision": body.get("space_revision"), "created_at": "2026-11-21T10:00:00Z",
@@ -119,7 +120,9 @@ class DeepLinkStandIn:
         if link is None:
             return JSONResponse({"detail": "Not found"}, status_code=404)
         if link["expired"]:
-            return JSONResponse({"detail": "This link expired on 2026-01-01 00:00 UTC."}, status_code=410)
+            message = "This link expired on 2026-01-01 00:00 UTC."
+            return JSONResponse({"error": {"code": "deep_link_expired", "message": message}, "detail": message},
+                                status_code=410)
         link["open_count"] += 1
         return JSONResponse({k: link[k] for k in ("id", "snapshot", "app_revision", "space_revision", "created_at",
                                                   "expires_at")})

@@ -148,15 +148,15 @@ class PlatformDeepLinkStore:
 
 
 def _limit_of(response: httpx.Response) -> int | None:
-    """The limit a 413 names (`{"limit": N}` or `{"detail": {"limit": N}}`), when it names one."""
+    """The limit a 413 names: the control plane's `{"error": {"details": {"max_bytes": N}}}`, when it names one."""
     try:
         body = response.json()
     except ValueError:
         return None
-    for holder in (body, body.get("detail") if isinstance(body, dict) else None):
-        if isinstance(holder, dict) and isinstance(holder.get("limit"), int):
-            return int(holder["limit"])
-    return None
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    limit = details.get("max_bytes") if isinstance(details, dict) else None
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) else None
 
 
 __all__ = ["PlatformDeepLinkStore"]
