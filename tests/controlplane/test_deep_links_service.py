@@ -257,3 +257,25 @@ def test_the_table_refuses_a_link_of_both_or_neither(pg_url: str, space_id: int)
                 s=space, l=share)
     with pytest.raises(IntegrityError, match="ck_spaces_deep_link_retention_days_range"):
         sql(pg_url, "UPDATE spaces SET deep_link_retention_days = 0")
+
+
+def test_the_deep_link_settings(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from podium_cp.settings import SettingsError
+
+    base = {"PODIUM_DATABASE_URL": "postgresql://u@h/db", "PODIUM_DATA_DIR": str(tmp_path)}
+    defaults = Settings.from_env(base)
+    assert (defaults.deep_link_max_bytes, defaults.deep_link_retention_days) == (524288, 30)
+    assert defaults.spaces_api_socket == tmp_path.resolve() / "run" / "api.sock" and defaults.spaces_api_url == ""
+    chosen = Settings.from_env({**base, "PODIUM_DEEP_LINK_MAX_BYTES": "2048", "PODIUM_DEEP_LINK_RETENTION_DAYS": "365",
+                                "PODIUM_SPACES_API_SOCKET": "/run/podium-api/api.sock",
+                                "PODIUM_SPACES_API_URL": "http://podium-api.podium.svc:8700/"})
+    assert (chosen.deep_link_max_bytes, chosen.deep_link_retention_days) == (2048, 365)
+    assert chosen.spaces_api_socket == Path("/run/podium-api/api.sock")
+    assert chosen.spaces_api_url == "http://podium-api.podium.svc:8700"
+    for name, value in (("PODIUM_DEEP_LINK_MAX_BYTES", "100"), ("PODIUM_DEEP_LINK_MAX_BYTES", "big"),
+                        ("PODIUM_DEEP_LINK_RETENTION_DAYS", "0"), ("PODIUM_DEEP_LINK_RETENTION_DAYS", "366"),
+                        ("PODIUM_SPACES_API_URL", "podium-api:8700")):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({**base, name: value})
