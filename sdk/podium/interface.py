@@ -9,6 +9,7 @@ registers exactly one public API endpoint (named after `fn`, or `api_name`), so
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -238,6 +239,10 @@ class Interface(Blocks):
         self.time_limit = time_limit
         self.stream_every = stream_every
         self.validator = validator
+        # Gradio's `deep_link=`: True, a label or a DeepLinkButton adds the button under the outputs; by default
+        # it is there when the app runs as a Space (SYSTEM=spaces), as on Hugging Face Spaces.
+        self.deep_link = (os.environ.get("SYSTEM") == "spaces") if deep_link is None else deep_link
+        self.deep_link_btn: Button | None = None
 
         self.main_input_components = [component_from_shortcut(c) for c in _as_list(inputs)]
         self.additional_input_components = [component_from_shortcut(c) for c in _as_list(additional_inputs)]
@@ -336,6 +341,7 @@ class Interface(Blocks):
                             self.submit_btn = _button("Generate", variant="primary")
                             if streams and not self.live:
                                 self.stop_btn = _button(stop_btn, variant="stop", visible=False)
+                    self.deep_link_btn = _deep_link_button(self.deep_link)
 
     def _endpoint_options(self) -> dict[str, Any]:
         return {
@@ -450,6 +456,20 @@ def _button(spec: str | Button, *, variant: str, visible: bool = True) -> Button
         spec.render()
         return spec
     return Button(spec, variant=variant, visible=visible)
+
+
+def _deep_link_button(spec: Any) -> Button | None:
+    """The DeepLinkButton `Interface(deep_link=...)` asks for: none for False/None, a label, or the given button."""
+    from podium.components.deep_link_button import DeepLinkButton
+
+    if spec is None or spec is False:
+        return None
+    if isinstance(spec, DeepLinkButton):
+        if spec.is_rendered or spec.parent is not None:
+            spec.unrender()
+        spec.render()
+        return spec
+    return DeepLinkButton() if spec is True else DeepLinkButton(str(spec))
 
 
 def _clear_button(spec: str | Button | None) -> ClearButton | None:
