@@ -42,6 +42,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from browser_helpers import APPS_DIR, VIEWPORT, RunningApps  # noqa: E402  (after the sys.path setup above)
 
+# The Spaces platform's session fixtures (test_deep_links_platform.py); the import puts tests/controlplane on sys.path.
+from platform_fixtures import base_image, pg_cluster, podman_socket  # noqa: E402, F401 (fixtures)
+
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
