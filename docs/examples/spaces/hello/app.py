@@ -11,15 +11,14 @@ def greet(name: str, intensity: float) -> str:
     return "Hello, " + name + "!" * int(intensity)
 
 
-with gr.Blocks(title="Hello") as demo:
-    gr.Interface(
-        fn=greet,
-        inputs=[gr.Textbox(label="name", value="World"), gr.Slider(1, 10, value=2, step=1, label="intensity")],
-        outputs=[gr.Textbox(label="greeting")],
-        title="Hello",
-        description="Type a name, pick an intensity, press Submit.",
-    )
-    gr.DeepLinkButton()  # copies a link that reopens the app with these values
+demo = gr.Interface(
+    fn=greet,
+    inputs=[gr.Textbox(label="name", value="World"), gr.Slider(1, 10, value=2, step=1, label="intensity")],
+    outputs=[gr.Textbox(label="greeting")],
+    title="Hello",
+    description="Type a name, pick an intensity, press Submit.",
+    deep_link=True,  # a DeepLinkButton: copies a link that reopens the app with these values
+)
 
 if __name__ == "__main__":
     demo.launch()
