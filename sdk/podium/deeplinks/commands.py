@@ -17,13 +17,10 @@ from typing import Any
 from podium import platform_auth
 from podium.deeplinks.snapshot import is_link_id
 from podium.spaces.client import SpacesClient, SpacesError
+from podium.spaces.commands import CommandError, print_table, signed_in, space_id
 
 MIN_RETENTION_DAYS = 1
 MAX_RETENTION_DAYS = 365
-
-
-class CommandError(Exception):
-    """A command cannot go on; the message is the line to print."""
 
 
 class DeepLinksClient(SpacesClient):
@@ -78,18 +75,7 @@ def _explain(exc: SpacesError, args: argparse.Namespace) -> str:
 
 
 def _client(args: argparse.Namespace) -> DeepLinksClient:
-    server = platform_auth.resolve_server(args.server)
-    token = platform_auth.stored_token(server)
-    if token is None:
-        raise CommandError(f"not signed in to {server}; run `podium login --server {server}` first")
-    return DeepLinksClient(server, token)
-
-
-def _space_id(value: str) -> tuple[str, str]:
-    owner, sep, name = value.partition("/")
-    if not sep or not owner or not name or "/" in name:
-        raise CommandError(f"a Space is named OWNER/NAME (e.g. acme/demo), not {value!r}")
-    return owner, name
+    return signed_in(args.server, DeepLinksClient)
 
 
 def _link_id(value: str) -> str:
@@ -115,7 +101,7 @@ def _json(value: object) -> None:
 
 
 def _ls(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     client = _client(args)
     try:
         links = list(client.deep_links(owner, name))
@@ -127,18 +113,14 @@ def _ls(args: argparse.Namespace) -> int:
     if not links:
         print(f"No deep links on {owner}/{name}.", file=sys.stderr)
         return 0
-    rows = [("ID", "CREATED", "EXPIRES", "SIZE", "OPENED", "VALUES")]
-    for link in links:
-        rows.append((str(link.get("id", "")), str(link.get("created_at") or ""), str(link.get("expires_at") or ""),
-                     _size(link.get("size_bytes")), str(link.get("open_count") or 0), _labels(link.get("labels"))))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print_table(("ID", "CREATED", "EXPIRES", "SIZE", "OPENED", "VALUES"),
+                ((link.get("id", ""), link.get("created_at"), link.get("expires_at"), _size(link.get("size_bytes")),
+                  link.get("open_count") or 0, _labels(link.get("labels"))) for link in links))
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     link_id = _link_id(args.link_id)
     client = _client(args)
     try:
@@ -169,7 +151,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _rm(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     link_id = _link_id(args.link_id)
     client = _client(args)
     try:
@@ -181,7 +163,7 @@ def _rm(args: argparse.Namespace) -> int:
 
 
 def _retention(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     days = args.days
     if not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
         raise CommandError(f"DAYS must be between {MIN_RETENTION_DAYS} and {MAX_RETENTION_DAYS}, not {days}")

@@ -12,13 +12,14 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from podium import platform_auth
 from podium.spaces.client import SpacesClient, SpacesError
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # the server's rule for variable and secret names
 DEFAULT_TAIL = 200
+ClientT = TypeVar("ClientT", bound=SpacesClient)
 
 
 class CommandError(Exception):
@@ -48,22 +49,29 @@ def _explain(exc: SpacesError, space: str | None) -> str:
     return str(exc)
 
 
-def _client(args: argparse.Namespace) -> SpacesClient:
-    server = platform_auth.resolve_server(args.server)
-    token = platform_auth.stored_token(server)
+def signed_in(server: str | None, client_type: type[ClientT]) -> ClientT:
+    """A `client_type` for `server` (else the last `podium login`) with the token stored for it."""
+    url = platform_auth.resolve_server(server)
+    token = platform_auth.stored_token(url)
     if token is None:
-        raise CommandError(f"not signed in to {server}; run `podium login --server {server}` first")
-    return SpacesClient(server, token)
+        raise CommandError(f"not signed in to {url}; run `podium login --server {url}` first")
+    return client_type(url, token)
 
 
-def _space_id(value: str) -> tuple[str, str]:
+def _client(args: argparse.Namespace) -> SpacesClient:
+    return signed_in(args.server, SpacesClient)
+
+
+def space_id(value: str) -> tuple[str, str]:
+    """OWNER/NAME split in two, or a CommandError that shows the expected form."""
     owner, sep, name = value.partition("/")
     if not sep or not owner or not name or "/" in name:
         raise CommandError(f"a Space is named OWNER/NAME (e.g. acme/demo), not {value!r}")
     return owner, name
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Rows in columns as wide as their widest cell (None prints as nothing)."""
     cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for row in cells:
@@ -94,7 +102,7 @@ def _ls(args: argparse.Namespace) -> int:
     if not spaces:
         _note("No Spaces found")
         return 0
-    _table(
+    print_table(
         ("NAME", "STAGE", "HARDWARE", "VISIBILITY", "URL"),
         ((f"{s['owner']}/{s['name']}", s["stage"], s["hardware"], s["visibility"], s["url"]) for s in spaces),
     )
@@ -102,7 +110,7 @@ def _ls(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     client = _client(args)
     try:
         space = client.space(owner, name)
@@ -145,7 +153,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     if args.tail is not None and args.tail < 0:
         raise CommandError("--tail takes a number of lines, 0 or more")
     client = _client(args)
@@ -210,7 +218,7 @@ def _runtime_logs(client: SpacesClient, owner: str, name: str, args: argparse.Na
 
 def _action(action: str, done: str) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
-        owner, name = _space_id(args.space)
+        owner, name = space_id(args.space)
         client = _client(args)
         try:
             space = client.act(owner, name, action)
@@ -223,7 +231,7 @@ def _action(action: str, done: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     client = _client(args)
     try:
         if client.space(owner, name) is None:
@@ -264,7 +272,7 @@ def _secret_value(args: argparse.Namespace) -> str:
 
 
 def _secrets(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     client = _client(args)
     try:
         if args.action == "ls":
@@ -272,7 +280,7 @@ def _secrets(args: argparse.Namespace) -> int:
             if not secrets:
                 _note(f"{owner}/{name} has no secrets")
             else:
-                _table(("NAME", "UPDATED"), ((s["name"], s["updated_at"]) for s in secrets))
+                print_table(("NAME", "UPDATED"), ((s["name"], s["updated_at"]) for s in secrets))
         elif args.action == "set":
             key = _env_name(args.key, "secret")
             client.set_secret(owner, name, key, _secret_value(args))
@@ -287,7 +295,7 @@ def _secrets(args: argparse.Namespace) -> int:
 
 
 def _variables(args: argparse.Namespace) -> int:
-    owner, name = _space_id(args.space)
+    owner, name = space_id(args.space)
     client = _client(args)
     try:
         if args.action == "ls":
@@ -295,7 +303,7 @@ def _variables(args: argparse.Namespace) -> int:
             if not variables:
                 _note(f"{owner}/{name} has no variables")
             else:
-                _table(("NAME", "VALUE"), ((v["name"], v["value"]) for v in variables))
+                print_table(("NAME", "VALUE"), ((v["name"], v["value"]) for v in variables))
         elif args.action == "set":
             key = _env_name(args.key, "variable")
             client.set_variable(owner, name, key, args.value)
@@ -319,11 +327,11 @@ def _gpu(flavor: dict[str, Any]) -> str:
 def _hardware(args: argparse.Namespace) -> int:
     if args.set and not args.space:
         raise CommandError("--set needs a Space: podium spaces hardware OWNER/NAME --set FLAVOR")
-    owner, name = _space_id(args.space) if args.space else ("", "")
+    owner, name = space_id(args.space) if args.space else ("", "")
     client = _client(args)
     try:
         if not args.space:
-            _table(
+            print_table(
                 ("NAME", "CPU", "MEMORY", "GPU", "AVAILABLE"),
                 ((f["name"], f"{f['cpu']:g}", f"{f['memory_mb'] / 1024:g} GiB", _gpu(f), "yes" if f["available"] else "no")
                  for f in client.flavors()),
