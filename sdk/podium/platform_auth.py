@@ -141,10 +141,10 @@ def whoami(server: str, token: str) -> WhoAmI:
         raise PlatformAuthError(f"Cannot reach {server}: {exc or type(exc).__name__}; check the URL and your network") from None
     if response.status_code == 401:
         raise PlatformAuthError(
-            f"{server} refused the token ({_error_message(response)}); create a new token in the console"
+            f"{server} refused the token ({error_message(response)}); create a new token in the console"
         )
     if response.status_code != 200:
-        raise PlatformAuthError(f"{server} answered {response.status_code}: {_error_message(response)}")
+        raise PlatformAuthError(f"{server} answered {response.status_code}: {error_message(response)}")
     try:
         body = response.json()
         return WhoAmI(
@@ -160,9 +160,19 @@ def whoami(server: str, token: str) -> WhoAmI:
         raise PlatformAuthError(f"{server} does not look like a Podium server (no valid /api/whoami)") from None
 
 
-def _error_message(response: Any) -> str:
+def error_message(response: Any) -> str:
+    """The platform's own words for a refusal (`{"error": {"message"}}` or `{"detail"}`), else the start of its body."""
     try:
-        message = response.json()["error"]["message"]
-        return str(message)
-    except (ValueError, KeyError, TypeError):
-        return (response.text or "no details")[:200]
+        body = response.json()
+    except ValueError:
+        return (response.text or "no details").strip()[:300]
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        detail = body.get("detail")
+        if isinstance(detail, str):
+            return detail
+        if isinstance(detail, list) and detail and isinstance(detail[0], dict) and detail[0].get("msg"):
+            return str(detail[0]["msg"])
+    return str(body)[:300]

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from podium.platform_auth import error_message
+
 if TYPE_CHECKING:
     from podium.share_tunnel import TunnelProcess
     from podium_tunnel.client import TunnelEvent
@@ -112,24 +114,6 @@ def stored_token(server: str) -> str | None:
 # --- the share service's API --------------------------------------------------------------------------------
 
 
-def _message(response: Any) -> str:
-    """The server's own words for a refusal (`{"error": {"message"}}` or `{"detail"}`), else the start of its body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text or "no details").strip()[:300]
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])
-        detail = body.get("detail")
-        if isinstance(detail, str):
-            return detail
-        if isinstance(detail, list) and detail and isinstance(detail[0], dict) and detail[0].get("msg"):
-            return str(detail[0]["msg"])
-    return str(body)[:300]
-
-
 def _call(method: str, server: str, path: str, *, token: str | None, **kwargs: Any) -> Any:
     """One request to the share API; ShareError when the server cannot be reached."""
     import httpx
@@ -149,7 +133,7 @@ def _refusal(server: str, response: Any, doing: str) -> ShareError:
     """A ShareError for a non-success answer, with what to do for the ones users hit."""
     status = response.status_code
     if status == 401:
-        return ShareError(f"{server} refused the stored API token ({_message(response)}); sign in again with "
+        return ShareError(f"{server} refused the stored API token ({error_message(response)}); sign in again with "
                           f"`podium login --server {server}`")
     if status == 404 and doing == "create":
         return ShareError(f"{server} has no share service (POST /api/share/links answered 404); check "
@@ -157,9 +141,9 @@ def _refusal(server: str, response: Any, doing: str) -> ShareError:
     if status == 429:
         retry = response.headers.get("retry-after", "")
         wait = f" in {_duration(int(retry))}" if retry.isdigit() else " later"
-        return ShareError(f"{server} refused a new share link: {_message(response)}. Try again{wait}, or sign in "
+        return ShareError(f"{server} refused a new share link: {error_message(response)}. Try again{wait}, or sign in "
                           f"with `podium login --server {server}` (signed-in users are not limited per address)")
-    return ShareError(f"{server} answered {status}: {_message(response)}")
+    return ShareError(f"{server} answered {status}: {error_message(response)}")
 
 
 def _aware(value: str) -> datetime:

@@ -22,27 +22,13 @@ from podium.deeplinks.store import (
     SavedLink,
     SnapshotTooLarge,
 )
+from podium.platform_auth import error_message
 
 if TYPE_CHECKING:
     import httpx
 
 TIMEOUT_S = 10.0
 _UNIX_BASE = "http://podium-api"  # the host part of requests sent over a Unix socket (never resolved)
-
-
-def _detail(response: httpx.Response) -> str:
-    """The API's own words (`{"detail"}` or `{"error": {"message"}}`), else the start of its body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return (response.text or "no details").strip()[:300]
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])
-        if isinstance(body.get("detail"), str):
-            return str(body["detail"])
-    return str(body)[:300]
 
 
 class PlatformDeepLinkStore:
@@ -96,13 +82,13 @@ class PlatformDeepLinkStore:
     def _refused(self, response: httpx.Response) -> LinkUnavailable:
         status = response.status_code
         if status == 401:
-            return LinkUnavailable(f"the platform refused this app's deep-link token ({_detail(response)})")
+            return LinkUnavailable(f"the platform refused this app's deep-link token ({error_message(response)})")
         if status == 403:
-            return LinkUnavailable(f"the platform refused: {_detail(response)} (the share link may have expired "
+            return LinkUnavailable(f"the platform refused: {error_message(response)} (the share link may have expired "
                                    "or been revoked)")
         if status == 404:
-            return LinkUnavailable(f"the platform no longer knows this app ({_detail(response)})")
-        return LinkUnavailable(f"the platform's API answered {status}: {_detail(response)}")
+            return LinkUnavailable(f"the platform no longer knows this app ({error_message(response)})")
+        return LinkUnavailable(f"the platform's API answered {status}: {error_message(response)}")
 
     async def save(self, snapshot: dict[str, Any], *, app_revision: str, space_revision: str | None) -> SavedLink:
         """`POST /api/deep-links`; SnapshotTooLarge on 413 (or before sending), LinkUnavailable otherwise."""
@@ -133,7 +119,7 @@ class PlatformDeepLinkStore:
         if response.status_code == 404:
             raise LinkNotFound(f"No deep link {link_id!r}.")
         if response.status_code == 410:
-            raise LinkExpired(_detail(response))
+            raise LinkExpired(error_message(response))
         if response.status_code != 200:
             raise self._refused(response)
         try:
