@@ -150,3 +150,29 @@ def podium_cli(platform: Platform, *args: str, timeout: float = 600) -> subproce
     env: dict[str, Any] = {k: v for k, v in os.environ.items() if k not in ("PODIUM_SERVER", "PODIUM_HOME")}
     env["PODIUM_HOME"] = platform.env["PODIUM_HOME"]
     return subprocess.run([str(podium), *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def remove_namespace(podman_socket: str, namespace: str) -> None:
+    """Remove the containers and images a test platform with PODIUM_RUNTIME_NAMESPACE=`namespace` left behind."""
+    import docker  # type: ignore[import-untyped]
+
+    client = docker.DockerClient(base_url=f"unix://{podman_socket}", timeout=120)
+    try:
+        for container in client.containers.list(all=True, filters={"label": f"org.podium.namespace={namespace}"}):
+            container.remove(force=True)
+        for image in client.images.list():
+            if any(f"/{namespace}/" in tag for tag in image.tags):
+                client.images.remove(image.id, force=True)
+    finally:
+        client.close()
+
+
+def interrupt(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process as Ctrl-C would (SIGINT), killing it when it has not exited 15 s later."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from helpers import free_port, migrated_database, sql
-from spaces_platform import Platform, podium_cli
+from spaces_platform import Platform, interrupt, podium_cli
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -107,13 +107,7 @@ class SharedApp:
                          timeout=30, **kwargs)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        interrupt(self.proc)
 
 
 @pytest.fixture

@@ -21,12 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import docker  # type: ignore[import-untyped]
 import httpx
 import pytest
 from conftest import TEST_SECRET_KEYS
 from helpers import migrated_database, sql
-from spaces_platform import Platform, podium_cli
+from spaces_platform import Platform, podium_cli, remove_namespace
 
 # Builds and starts take seconds each; the module's fixtures (base image, first build) take longer.
 pytestmark = pytest.mark.timeout(300)
@@ -91,13 +90,7 @@ def platform(
         yield p
     finally:
         p.stop_all()
-        client = docker.DockerClient(base_url=f"unix://{podman_socket}", timeout=120)
-        for container in client.containers.list(all=True, filters={"label": f"org.podium.namespace={NAMESPACE}"}):
-            container.remove(force=True)
-        for image in client.images.list():
-            if any(f"/{NAMESPACE}/" in tag for tag in image.tags):
-                client.images.remove(image.id, force=True)
-        client.close()
+        remove_namespace(podman_socket, NAMESPACE)
 
 
 def _signed_in(platform: Platform, username: str) -> tuple[httpx.Client, str]:

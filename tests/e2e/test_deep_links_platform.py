@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import random
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ import pytest
 from browser_helpers import VIEWPORT, expect
 from helpers import free_port, migrated_database, sql  # tests/controlplane: conftest imported platform_fixtures
 from platform_fixtures import TEST_SECRET_KEYS
-from spaces_platform import Platform, podium_cli
+from spaces_platform import Platform, interrupt, podium_cli, remove_namespace
 
 # The module's fixtures build an image and start a container; each test then takes seconds.
 pytestmark = pytest.mark.timeout(600)
@@ -81,7 +80,6 @@ def database(pg_cluster: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory, database: str, podman_socket: str,
              base_image: str) -> Iterator[Platform]:
-    import docker  # type: ignore[import-untyped]
 
     p = Platform(tmp_path_factory.mktemp("deep-links"), database, podman_socket, base_image, TEST_SECRET_KEYS)
     p.env["PODIUM_RUNTIME_NAMESPACE"] = NAMESPACE
@@ -92,13 +90,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory, database: str, podman_soc
         yield p
     finally:
         p.stop_all()
-        client = docker.DockerClient(base_url=f"unix://{podman_socket}", timeout=120)
-        for container in client.containers.list(all=True, filters={"label": f"org.podium.namespace={NAMESPACE}"}):
-            container.remove(force=True)
-        for image in client.images.list():
-            if any(f"/{NAMESPACE}/" in tag for tag in image.tags):
-                client.images.remove(image.id, force=True)
-        client.close()
+        remove_namespace(podman_socket, NAMESPACE)
 
 
 def _user(platform: Platform, username: str) -> httpx.Client:
@@ -293,13 +285,7 @@ class SharedApp:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        interrupt(self.proc)
 
 
 def test_a_deep_link_made_through_a_share_link_is_stored_for_it(
