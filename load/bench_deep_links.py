@@ -36,7 +36,7 @@ on the server with the values in the HTML; Gradio has no platform store.
 Nothing is pinned: the app, the load generator and (platform store) the API and Postgres share the machine's
 cores, so the CPU milliseconds per request (from /proc) are the figures least moved by other work.
 
-    .venv/bin/python load/bench_deep_links.py                 # about 2.5 minutes
+    .venv/bin/python load/bench_deep_links.py                 # about 2 minutes
     .venv/bin/python load/bench_deep_links.py --quick         # smoke run, about 30 s
     .venv/bin/python load/bench_deep_links.py --only podium --json /tmp/deep_links.json
 """
@@ -328,7 +328,7 @@ def _dig(data: Any, *keys: str) -> Any:
 def _fig(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:,.0f}" if value >= 100 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
+    return f"{value:,.0f}" if value >= 99.95 else f"{value:.2f}" if value < 9.995 else f"{value:.1f}"
 
 
 def _ratio(podium: float | None, gradio: float | None, more_is_better: bool) -> str:
