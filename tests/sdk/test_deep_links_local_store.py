@@ -87,9 +87,23 @@ def test_expired_links_say_so_and_are_purged_later(tmp_path: Path) -> None:
         run(store.load(saved.id))
     with sqlite3.connect(tmp_path / FILE_NAME) as db:  # long expired: the next save deletes it
         db.execute("UPDATE deep_links SET expires_at = ? WHERE id = ?", (now - 30 * 86400, saved.id))
-    run(store.save(snapshot()))
+    run(store.save(snapshot()))  # this process purged at its first save: the next purge is a minute away
+    later = LocalDeepLinkStore(tmp_path, "app")  # a restarted app purges at its first save
+    run(later.save(snapshot()))
     with pytest.raises(LinkNotFound):
-        run(store.load(saved.id))
+        run(later.load(saved.id))
+
+
+def test_the_store_size_is_kept_by_triggers(tmp_path: Path) -> None:
+    store = LocalDeepLinkStore(tmp_path, "app")
+    for _ in range(3):
+        run(store.save(snapshot()))
+    with sqlite3.connect(tmp_path / FILE_NAME) as db:
+        (total,) = db.execute("SELECT total FROM store_size").fetchone()
+        (summed,) = db.execute("SELECT SUM(size) FROM deep_links").fetchone()
+        assert total == summed > 0
+        db.execute("DELETE FROM deep_links")
+        assert db.execute("SELECT total FROM store_size").fetchone() == (0,)
 
 
 def test_an_unusable_directory_is_unavailable(tmp_path: Path) -> None:

@@ -47,7 +47,15 @@ CREATE TABLE IF NOT EXISTS deep_links (
     snapshot BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deep_links_created ON deep_links (created_at);
+CREATE INDEX IF NOT EXISTS deep_links_expires ON deep_links (expires_at);
+CREATE TABLE IF NOT EXISTS store_size (id INTEGER PRIMARY KEY CHECK (id = 1), total INTEGER NOT NULL);
+INSERT OR IGNORE INTO store_size (id, total) SELECT 1, COALESCE(SUM(size), 0) FROM deep_links;
+CREATE TRIGGER IF NOT EXISTS deep_links_added AFTER INSERT ON deep_links
+    BEGIN UPDATE store_size SET total = total + NEW.size WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS deep_links_removed AFTER DELETE ON deep_links
+    BEGIN UPDATE store_size SET total = total - OLD.size WHERE id = 1; END;
 """
+PURGE_EVERY_S = 60.0  # expired rows are deleted at most this often (by a save), not on every save
 
 
 def default_directory(environ: dict[str, str] | None = None) -> Path:
@@ -74,8 +82,9 @@ class LocalDeepLinkStore:
         self.ttl = timedelta(days=ttl_days)
         self.max_bytes = max_bytes
         self.max_total_bytes = max_total_bytes
-        self._lock = threading.Lock()  # one writer at a time in this process; SQLite locks across processes
-        self._ready = False
+        self._lock = threading.Lock()  # one caller of the connection at a time; SQLite locks across processes
+        self._connection: sqlite3.Connection | None = None  # kept open: opening costs more than a save
+        self._next_purge = 0.0
 
     # --- the public, async side ------------------------------------------------------------------
 
@@ -108,23 +117,27 @@ class LocalDeepLinkStore:
     def _guarded(self, operation: Any, *args: Any) -> Any:
         try:
             with self._lock:
-                connection = self._connect()
+                if self._connection is None:
+                    self._connection = self._connect()
                 try:
-                    return operation(connection, *args)
-                finally:
-                    connection.close()
+                    return operation(self._connection, *args)
+                except (sqlite3.Error, OSError):
+                    self._connection.close()  # the next call opens the file again (it may have been replaced)
+                    self._connection = None
+                    raise
         except (sqlite3.Error, OSError) as exc:
             raise LinkUnavailable(f"The deep-link store {self.path} cannot be used: {exc}.") from None
 
     def _connect(self) -> sqlite3.Connection:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        if not self._ready:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        try:
             connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(_SCHEMA)
-            self._ready = True
-        connection.execute("PRAGMA synchronous=NORMAL")
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _insert(self, connection: sqlite3.Connection, body: bytes) -> SavedLink:
@@ -132,7 +145,9 @@ class LocalDeepLinkStore:
         expires = now + self.ttl.total_seconds()
         connection.execute("BEGIN IMMEDIATE")
         try:
-            connection.execute("DELETE FROM deep_links WHERE expires_at < ?", (now - EXPIRED_KEPT.total_seconds(),))
+            if now >= self._next_purge:
+                connection.execute("DELETE FROM deep_links WHERE expires_at < ?", (now - EXPIRED_KEPT.total_seconds(),))
+                self._next_purge = now + PURGE_EVERY_S
             link_id = secrets.token_urlsafe(12)
             connection.execute(
                 "INSERT INTO deep_links (id, app, created_at, expires_at, size, snapshot) VALUES (?, ?, ?, ?, ?, ?)",
@@ -147,7 +162,7 @@ class LocalDeepLinkStore:
 
     def _trim(self, connection: sqlite3.Connection) -> None:
         """Delete the oldest rows (of every app) until the store is within `max_total_bytes`."""
-        (total,) = connection.execute("SELECT COALESCE(SUM(size), 0) FROM deep_links").fetchone()
+        (total,) = connection.execute("SELECT total FROM store_size WHERE id = 1").fetchone()
         if total <= self.max_total_bytes:
             return
         over = total - self.max_total_bytes
