@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import TEST_SECRET_KEYS
 from helpers import free_port
+from platform_fixtures import TEST_SECRET_KEYS
 
 pytestmark = pytest.mark.timeout(120)
 

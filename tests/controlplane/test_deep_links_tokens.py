@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import TEST_SECRET_KEYS
+from platform_fixtures import TEST_SECRET_KEYS
 
 from podium_cp.auth.signing import KeyringSigner
 from podium_cp.crypto import SecretKeyError

@@ -239,7 +239,7 @@ def test_secrets_never_shown(api: TestClient, acme: dict[str, Headers]) -> None:
     assert api.get(url, headers=acme["dave"]).status_code == 403
     row = sql(db_url(api), "SELECT s.space_id, s.key_id, s.nonce, s.ciphertext FROM space_secrets s")[0]
     assert SECRET_VALUE.encode() not in bytes(row[3])
-    from conftest import TEST_SECRET_KEYS
+    from platform_fixtures import TEST_SECRET_KEYS
 
     from podium_cp.crypto import SecretBox
 

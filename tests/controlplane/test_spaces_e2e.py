@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TEST_SECRET_KEYS
 from helpers import migrated_database, sql
+from platform_fixtures import TEST_SECRET_KEYS
 from spaces_platform import Platform, podium_cli, remove_namespace
 
 # Builds and starts take seconds each; the module's fixtures (base image, first build) take longer.
