@@ -16,9 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from podium.files.filedata import is_file_data
+from podium.files.filedata import file_url, iter_file_data, map_file_data
 
 if TYPE_CHECKING:
     from podium.blocks import Block, Blocks
@@ -112,22 +111,11 @@ def app_fingerprint(blocks: Blocks, keys: Mapping[int, str] | None = None) -> st
 # --- files ---------------------------------------------------------------------------------------------
 
 
-def _file_datas(value: Any) -> Iterator[dict[str, Any]]:
-    if is_file_data(value):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _file_datas(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _file_datas(item)
-
-
 def files_servable(value: Any, policy: FilePolicy | None) -> bool:
     """Whether every FileData inside `value` names a file the app's policy would serve (no policy: none may)."""
     from podium.files.policy import FileAccessDenied
 
-    for data in _file_datas(value):
+    for data in iter_file_data(value):
         if policy is None:
             return False
         try:
@@ -139,14 +127,7 @@ def files_servable(value: Any, policy: FilePolicy | None) -> bool:
 
 def _with_file_urls(value: Any, root: str | None) -> Any:
     """`value` with each FileData's `url` pointing at this app's file route (a stored `url` is never trusted)."""
-    if is_file_data(value):
-        url = f"{root}/gradio_api/file={quote(value['path'])}" if root is not None else None
-        return {**value, "url": url}
-    if isinstance(value, list):
-        return [_with_file_urls(v, root) for v in value]
-    if isinstance(value, dict):
-        return {k: _with_file_urls(v, root) for k, v in value.items()}
-    return value
+    return map_file_data(value, lambda data: {**data, "url": None if root is None else file_url(root, data["path"])})
 
 
 # --- building a snapshot from the browser's payload -------------------------------------------------------

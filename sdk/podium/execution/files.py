@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from podium.exceptions import Error
-from podium.files.filedata import FILE_DATA_TYPE, map_file_data
+from podium.files.filedata import FILE_DATA_TYPE, file_url, map_file_data
 
 if TYPE_CHECKING:
     from podium.files.cache import FileCache
@@ -91,7 +90,7 @@ class FileContext:
         return {
             **data,
             "path": cache_id,
-            "url": f"{root_url}/gradio_api/file={quote(cache_id)}",
+            "url": file_url(root_url, cache_id),
             "size": size,
             "orig_name": data.get("orig_name") or checked.name,
         }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 FILE_DATA_TYPE = "gradio.FileData"  # the discriminator clients look for; part of the wire protocol
 
@@ -57,6 +58,23 @@ def map_file_data(value: Any, fn: Callable[[dict[str, Any]], Any]) -> Any:
     if isinstance(value, dict):
         return {k: map_file_data(v, fn) for k, v in value.items()}
     return value
+
+
+def iter_file_data(value: Any) -> Iterator[dict[str, Any]]:
+    """Every FileData dict inside `value` (at any depth), in order."""
+    if is_file_data(value):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from iter_file_data(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_file_data(item)
+
+
+def file_url(root_url: str, path: str) -> str:
+    """Where the app at `root_url` serves file `path` (a cache id or an allowed path): its `/file=` route."""
+    return f"{root_url}/gradio_api/file={quote(path)}"
 
 
 class FileData(dict):  # type: ignore[type-arg]
