@@ -37,9 +37,12 @@ def _first_header_value(value: str | None) -> str | None:
 
 
 def request_host(request: Request) -> str | None:
-    """The host the visitor asked for: a proxy's `X-Forwarded-Host`, else the `Host` header."""
-    host = _first_header_value(request.headers.get("x-forwarded-host")) or request.headers.get("host")
-    return host if host and _HOST_RE.match(host) else None
+    """The host the visitor asked for: a proxy's `X-Forwarded-Host`, else the `Host` header (the first well-formed)."""
+    headers = request.headers
+    for host in (_first_header_value(headers.get("x-forwarded-host")), headers.get("host")):
+        if host and _HOST_RE.match(host):
+            return host
+    return None
 
 
 class ServerContext:
@@ -179,12 +182,10 @@ class ServerContext:
         if root_path.startswith(("http://", "https://")):
             return root_path.rstrip("/")
         headers = request.headers
-        host = _first_header_value(headers.get("x-forwarded-host"))
-        if host is None or not _HOST_RE.match(host):
-            host = headers.get("host") or ""
-            if not _HOST_RE.match(host):
-                server = request.scope.get("server") or (self.settings.server_name, self.settings.server_port)
-                host = f"{server[0]}:{server[1]}"
+        host = request_host(request)
+        if host is None:
+            server = request.scope.get("server") or (self.settings.server_name, self.settings.server_port)
+            host = f"{server[0]}:{server[1]}"
         proto = _first_header_value(headers.get("x-forwarded-proto"))
         if proto not in ("http", "https"):
             proto = "https" if request.url.scheme in ("https", "wss") else "http"
