@@ -7,6 +7,7 @@ makes orgs under names of its own, so modules never see each other's data. Helpe
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +18,13 @@ from platform_fixtures import TEST_SECRET_KEYS
 from spaces_platform import Platform, remove_namespace
 
 REPO = Path(__file__).resolve().parents[3]
+# A build of one's own (`npx vite build -c vite.config.console.ts --outDir DIR`) may be tested with PODIUM_CONSOLE_DIR.
+CONSOLE_DIR = Path(os.environ.get("PODIUM_CONSOLE_DIR") or REPO / "frontend_dist" / "build" / "console")
 NAMESPACE = f"console{random.randrange(10**6, 10**7)}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if (REPO / "frontend_dist" / "build" / "console" / "index.html").is_file():
+    if (CONSOLE_DIR / "index.html").is_file():
         return
     here = Path(__file__).parent
     for item in items:
@@ -42,7 +45,7 @@ def console(tmp_path_factory: pytest.TempPathFactory, console_database: str, pod
     platform = Platform(tmp_path_factory.mktemp("console"), console_database, podman_socket, base_image,
                         TEST_SECRET_KEYS)
     platform.env["PODIUM_RUNTIME_NAMESPACE"] = NAMESPACE
-    platform.env["PODIUM_CONSOLE_DIR"] = str(REPO / "frontend_dist" / "build" / "console")
+    platform.env["PODIUM_CONSOLE_DIR"] = str(CONSOLE_DIR)
     try:
         platform.start_all()
         yield platform
