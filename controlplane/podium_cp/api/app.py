@@ -26,11 +26,13 @@ from podium_cp.api import (
     routes_share,
     routes_space_auth,
     routes_space_logs,
+    routes_space_share,
     routes_spaces,
     routes_teams,
     routes_tokens,
     routes_users,
 )
+from podium_cp.api.console import mount_console
 from podium_cp.db import Database
 from podium_cp.errors import APIError
 from podium_cp.policy import PermissionDenied
@@ -131,6 +133,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         routes_space_auth,
         routes_share,
         routes_deep_links,
+        routes_space_share,
     ):
         app.include_router(module.router)
+    mount_console(app, settings)  # last: it answers every GET path the API does not
     return app

@@ -7,6 +7,7 @@ from podium_cp.models.oauth import OAuthClient, OAuthCode, OAuthToken, SigningKe
 from podium_cp.models.orgs import Invitation, Membership, Org, Team, TeamGrant, TeamMember
 from podium_cp.models.secrets import Secret
 from podium_cp.models.share import ShareLink
+from podium_cp.models.space_share import SpaceShareLink
 from podium_cp.models.spaces import (
     Build,
     BuildLogLine,
@@ -32,6 +33,7 @@ __all__ = [
     "SpaceRevision",
     "SpaceRuntime",
     "SpaceSecret",
+    "SpaceShareLink",
     "SpaceStageEvent",
     "SpaceVariable",
     "Identity",
