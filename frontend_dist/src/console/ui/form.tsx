@@ -1,5 +1,5 @@
 /** Form parts: a labelled field with hint and error, a select, and the error line of a form. */
-import type { ComponentChildren, JSX } from "preact";
+import type { ComponentChildren, InputHTMLAttributes } from "preact";
 
 interface FieldProps {
   label: string;
@@ -24,7 +24,7 @@ export function Field({ label, hint, error, children }: FieldProps) {
   );
 }
 
-type InputProps = JSX.HTMLAttributes<HTMLInputElement> & { value?: string | number; type?: string };
+type InputProps = InputHTMLAttributes<HTMLInputElement>;
 
 export function Input({ class: cls, ...rest }: InputProps) {
   return <input {...rest} class={`pc-input${cls ? ` ${cls}` : ""}`} />;
