@@ -1,10 +1,10 @@
 """Header rewriting between the visitor and a Space's replica.
 
 Removed both ways: hop-by-hop headers (RFC 9110 7.6.1, plus any the Connection header names). Removed towards
-the Space: Podium's own credentials (the `podium_session`/`podium_csrf`/`podium_space_auth` cookies and `Authorization: Bearer pdm_...`),
-which the router consumed and which a Space's code must never see (it could act as the visitor). Added towards
-the Space: X-Forwarded-For (appended), X-Forwarded-Proto and X-Forwarded-Host. The Host header is kept, so an
-app builds its absolute URLs with the public name.
+the Space: Podium's own credentials (the `podium_session`/`podium_csrf`/`podium_space_auth`/`podium_space_share`
+cookies and `Authorization: Bearer pdm_...`), which the router consumed and which a Space's code must never see
+(it could act as the visitor). Added towards the Space: X-Forwarded-For (appended), X-Forwarded-Proto and
+X-Forwarded-Host. The Host header is kept, so an app builds its absolute URLs with the public name.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from podium_cp.auth.sessions import CSRF_COOKIE, SESSION_COOKIE
 from podium_cp.auth.tokens import TOKEN_PREFIX
 from podium_cp.router.space_auth import SPACE_COOKIE
+from podium_cp.router.space_share import SHARE_COOKIE
 
 HOP_BY_HOP = frozenset(
     {
@@ -25,7 +26,7 @@ HOP_BY_HOP = frozenset(
 WEBSOCKET_HANDSHAKE = frozenset(
     {b"host", b"sec-websocket-key", b"sec-websocket-version", b"sec-websocket-extensions", b"sec-websocket-protocol"}
 )
-_PODIUM_COOKIES = frozenset({SESSION_COOKIE, CSRF_COOKIE, SPACE_COOKIE})
+_PODIUM_COOKIES = frozenset({SESSION_COOKIE, CSRF_COOKIE, SPACE_COOKIE, SHARE_COOKIE})
 _X_FORWARDED = frozenset({b"x-forwarded-proto", b"x-forwarded-host"})
 
 _TOKEN_PREFIX = TOKEN_PREFIX.encode()

@@ -1,5 +1,5 @@
-"""The router's own small HTML pages: no such Space (404), sign in (401), a Space's status (503), and the share
-service not answering (503)."""
+"""The router's own small HTML pages: no such Space (404), sign in (401), a refused sign-in or Space share link,
+a Space's status (503), and the share service not answering (503)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,26 @@ def bad_sign_in(full_name: str, reason: str, again_url: str) -> bytes:
         "Sign-in refused",
         f"<p>{escape(_BAD_SIGN_IN.get(reason, 'This sign-in is not valid.'))}</p>"
         f"<p>Space: <code>{escape(full_name)}</code>.</p>{again}",
+    )
+
+
+_BAD_SHARE_LINK = {
+    "unknown": "This share link is not valid for this Space; check that you copied all of it.",
+    "expired": "This share link has expired; ask whoever shared it for a new one.",
+    "revoked": "This share link was revoked; ask whoever shared it for a new one.",
+    "unconfigured": "Share links are not set up on this installation (they need PODIUM_SECRET_KEYS); "
+                    "ask its operator.",
+}
+
+
+def bad_share_link(full_name: str, reason: str, sign_in_url: str = "") -> bytes:
+    """A refused Space share link (reason: unknown | expired | revoked | unconfigured), and where to sign in."""
+    sign_in = (f'<p>If you have an account that may see it, <a href="{escape(sign_in_url, quote=True)}">sign '
+               "in</a>.</p>") if sign_in_url else ""
+    return render(
+        "Share link refused",
+        f"<p>{escape(_BAD_SHARE_LINK.get(reason, 'This share link is not valid.'))}</p>"
+        f"<p>Space: <code>{escape(full_name)}</code>.</p>{sign_in}",
     )
 
 

@@ -9,7 +9,9 @@ ways (SSE unbuffered) or, for WebSockets, pump frames both ways (websocket.py).
 
 Signing in: a browser without credentials opening a page of an org/private Space is redirected to the API's
 `/api/auth/space-login`, which sends it back to `/.podium/auth?ticket=...` here; that sets the Space's own
-`podium_space_auth` cookie (space_auth.py explains the tickets and cookies). Programs use
+`podium_space_auth` cookie (space_auth.py explains the tickets and cookies). A Space share link's
+`/.podium/share?token=...` sets `podium_space_share` instead, which lets a visitor without access of their own
+read that one Space (space_share.py). Programs use
 `Authorization: Bearer pdm_...`. A console `podium_session` cookie is also accepted, for installations that scope
 it to a parent domain; headers.py strips all of Podium's cookies before a request reaches a Space's code.
 """
@@ -46,10 +48,12 @@ from podium_cp.router.space_auth import (
     actor_for_session_id,
     safe_next,
 )
+from podium_cp.router.space_share import CLEAR_SHARE_COOKIE, ShareEnded, SpaceShares
 from podium_cp.router.spaces import SpaceDirectory, SpaceTarget
 from podium_cp.router.upstream import UpstreamError, UpstreamPool, UpstreamResponse
 from podium_cp.router.websocket import proxy_websocket, refuse_websocket
 from podium_cp.settings import Settings
+from podium_cp.spaces.share_links import SHARE_PATH
 
 # Sent with the page that refuses a forged sign-in cookie, so that signing in again starts afresh.
 _CLEAR_SPACE_COOKIE = (b"set-cookie", f"{SPACE_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax".encode())
@@ -115,6 +119,7 @@ class SpacesRouter:
         except SecretKeyError:
             self.signer = None  # no keyring: browsers cannot sign in to org/private Spaces (tokens still work)
         self.tickets = TicketLedger()
+        self.shares = SpaceShares(settings, self.database, self.hosts, self.directory)
         self._session_actors: dict[int, tuple[float, Actor | None]] = {}  # console session id -> who, briefly
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -141,6 +146,7 @@ class SpacesRouter:
             task.cancel()
         self.upstream.close()
         await self.directory.close()
+        await self.shares.close()
         if self._owns_database:
             await self.database.dispose()
 
@@ -168,10 +174,8 @@ class SpacesRouter:
             raise Refusal(404, pages.not_found(host_header))
         if target.visibility is not Visibility.PUBLIC:
             actor = await self._actor(scope, target)
-            if actor is None:
-                raise self._sign_in_refusal(scope, target)
-            if not can(actor, Action.SPACE_READ, target.ref):
-                raise Refusal(404, pages.not_found(host_header))
+            if actor is None or not can(actor, Action.SPACE_READ, target.ref):
+                await self._admit_shared(scope, target, actor, host_header)
         if not target.serving:
             if target.failed:
                 raise Refusal(503, pages.status(target.full_name, target.stage, target.stage_message))
@@ -213,6 +217,19 @@ class SpacesRouter:
             async with self.database.read_session() as db:
                 return await actor_for_session(db, session, self.settings)
         return None
+
+    async def _admit_shared(self, scope: Scope, target: SpaceTarget, actor: Actor | None, host_header: str) -> None:
+        """A visitor without access of their own may read the Space with its share cookie; otherwise the refusal
+        they would get without one (sign in, or not found)."""
+        try:
+            if await self.shares.admits(_header(scope, b"cookie"), target):
+                return
+        except ShareEnded as ended:
+            page = pages.bad_share_link(target.full_name, ended.reason, self._space_login_url(scope, target))
+            raise Refusal(401, page, [CLEAR_SHARE_COOKIE]) from None
+        if actor is None:
+            raise self._sign_in_refusal(scope, target)
+        raise Refusal(404, pages.not_found(host_header))
 
     async def _session_actor(self, session_id: int, user_id: int) -> Actor | None:
         """The console session's actor, looked up at most every DECISION_TTL_S seconds (sign-outs, membership
@@ -309,6 +326,9 @@ class SpacesRouter:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == AUTH_PATH:
             await self._redeem_ticket(scope, send)
+            return
+        if scope["path"] == SHARE_PATH:
+            await self.shares.redeem(scope, send)
             return
         for attempt in (1, 2):
             try:

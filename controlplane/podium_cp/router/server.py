@@ -15,8 +15,8 @@ answer leaves in ONE `transport.write` (head and body together). What this serve
   connection, heads over MAX_HEAD_BYTES a 431;
 - WebSockets (any Upgrade) are spliced to the replica after `resolve` (tunnel.py).
 
-The router's own pages (401/404/503/502, redirects, `/.podium/auth`) come from the ASGI app itself, called for that
-one request (`_answer_with_app`): they are rare, only the proxied path has to be fast.
+The router's own pages (401/404/503/502, redirects, `/.podium/auth`, `/.podium/share`) come from the ASGI app
+itself, called for that one request (`_answer_with_app`): they are rare, only the proxied path has to be fast.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from podium_cp.router.proxy import Refusal, SpacesRouter, Target, unreachable_pa
 from podium_cp.router.space_auth import AUTH_PATH
 from podium_cp.router.tunnel import ReplicaTunnel
 from podium_cp.router.upstream import UpstreamError, UpstreamResponse
+from podium_cp.spaces.share_links import SHARE_PATH
 
 log = logging.getLogger("podium.router")
 
@@ -328,7 +329,7 @@ class VisitorConnection(asyncio.Protocol):
     async def _http(self, request: Request) -> None:
         router = self.router
         scope = self._scope(request, "http")
-        if scope["path"] == AUTH_PATH:
+        if scope["path"] in (AUTH_PATH, SHARE_PATH):
             await self._answer_with_app(request, scope)
             return
         for attempt in (1, 2):
@@ -345,7 +346,8 @@ class VisitorConnection(asyncio.Protocol):
                 router.directory.forget(space_host)
 
     async def _answer_with_app(self, request: Request, scope: Scope) -> None:
-        """Let the ASGI app answer this one request (the sign-in ticket endpoint): its answer is one small page."""
+        """Let the ASGI app answer this one request (the sign-in ticket and share-link endpoints): its answer is one
+        small page."""
         answer = _Answer()
 
         async def receive() -> Message:
