@@ -1,0 +1,197 @@
+/**
+ * The audit log tab (admins): what happened in the org, newest first, filtered by action, actor, target and
+ * days; the filters live in the URL's query (so a filtered view can be linked) and "Load more" follows the
+ * API's `next_cursor`. Each event's details are one collapsed line that opens to the JSON.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { api, type Page } from "../../api";
+import { useResource } from "../../hooks";
+import { navigate, useRoute } from "../../router";
+import { Button, useAction } from "../../ui/button";
+import { Field, FormError, Input } from "../../ui/form";
+import { Empty, Loaded, Section, relativeTime } from "../../ui/misc";
+import { auditPath, detailsSummary, filtersFromQuery, filtersToQuery, hasFilters, NO_FILTERS, type AuditFilters } from "./logic";
+import type { AuditEvent, OrgTabProps } from "./types";
+
+/** Actions offered as suggestions (any action, or a prefix ending in `*`, may be typed). */
+const KNOWN_ACTIONS = [
+  "org.*",
+  "org.create",
+  "org.update",
+  "org.transfer",
+  "org.member.role",
+  "org.member.remove",
+  "org.leave",
+  "org.invitation.create",
+  "org.invitation.revoke",
+  "invitation.accept",
+  "team.*",
+  "team.create",
+  "team.update",
+  "team.delete",
+  "team.member.add",
+  "team.member.remove",
+  "team.grant",
+  "team.revoke",
+  "quota.update",
+  "space.*",
+  "secret.*",
+];
+
+export function AuditTab({ org }: OrgTabProps) {
+  const { query } = useRoute();
+  const filters = filtersFromQuery(query);
+  const first = auditPath(org.name, filters, null);
+  const log = useResource(() => api.get<Page<AuditEvent>>(first), first);
+  const [more, setMore] = useState<Page<AuditEvent> | null>(null);
+  useEffect(() => setMore(null), [first]);
+  const cursor = more ? more.next_cursor : (log.data?.next_cursor ?? null);
+  const [loadMore, loading] = useAction(async () => {
+    const page = await api.get<Page<AuditEvent>>(auditPath(org.name, filters, cursor));
+    setMore({ items: [...(more?.items ?? []), ...page.items], next_cursor: page.next_cursor });
+  });
+  const base = `/orgs/${encodeURIComponent(org.name)}/audit`;
+  return (
+    <>
+      {org.can.includes("org.audit.read") && (
+        <Filters key={first} filters={filters} onApply={(f) => navigate(`${base}${filtersToQuery(f)}`, { replace: true })} />
+      )}
+      <Section
+        title="Audit log"
+        id="pc-org-audit"
+        actions={
+          log.data && (
+            <Button
+              onClick={() => {
+                setMore(null);
+                void log.reload();
+              }}
+            >
+              Refresh
+            </Button>
+          )
+        }
+      >
+        <Loaded resource={log}>
+          {(page) => {
+            const events = [...page.items, ...(more?.items ?? [])];
+            if (events.length === 0) {
+              return <Empty title={hasFilters(filters) ? "No events match these filters" : "No events yet"} />;
+            }
+            return (
+              <>
+                <table class="pc-table pc-org-audit" aria-label="Audit events">
+                  <thead>
+                    <tr>
+                      <th scope="col">Time</th>
+                      <th scope="col">Actor</th>
+                      <th scope="col">Action</th>
+                      <th scope="col">Target</th>
+                      <th scope="col">Details</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {events.map((event) => (
+                      <EventRow key={event.id} event={event} />
+                    ))}
+                  </tbody>
+                </table>
+                {cursor && (
+                  <div class="pc-row pc-org-more">
+                    <Button busy={loading} onClick={() => void loadMore()}>
+                      Load more
+                    </Button>
+                  </div>
+                )}
+              </>
+            );
+          }}
+        </Loaded>
+      </Section>
+    </>
+  );
+}
+
+function EventRow({ event }: { event: AuditEvent }) {
+  const summary = detailsSummary(event.details);
+  return (
+    <tr data-action={event.action}>
+      <td data-label="Time">
+        <time dateTime={event.created_at} title={relativeTime(event.created_at)}>
+          {new Date(event.created_at).toLocaleString()}
+        </time>
+      </td>
+      <td data-label="Actor">
+        {event.actor}
+        {event.via !== "session" && <span class="pc-muted"> via {event.via}</span>}
+      </td>
+      <td data-label="Action">
+        <code>{event.action}</code>
+      </td>
+      <td data-label="Target">
+        <span class="pc-muted">{event.target_kind}</span> {event.target}
+      </td>
+      <td data-label="Details" class="pc-org-details">
+        {summary ? (
+          <details>
+            <summary>{summary}</summary>
+            <pre>{JSON.stringify({ ...event.details, ...(event.ip ? { ip: event.ip } : {}) }, null, 2)}</pre>
+          </details>
+        ) : (
+          <span class="pc-muted">—</span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function Filters({ filters, onApply }: { filters: AuditFilters; onApply: (f: AuditFilters) => void }) {
+  const [draft, setDraft] = useState(filters);
+  const [error, setError] = useState("");
+  const set = (key: keyof AuditFilters) => (e: { currentTarget: HTMLInputElement }) =>
+    setDraft({ ...draft, [key]: e.currentTarget.value });
+  const submit = (event: Event) => {
+    event.preventDefault();
+    if (draft.since && draft.until && draft.since > draft.until) {
+      setError("The first day is after the last one");
+      return;
+    }
+    setError("");
+    onApply(draft);
+  };
+  return (
+    <Section title="Filters" id="pc-org-audit-filters">
+      <form class="pc-org-form" onSubmit={submit} role="search" aria-label="Filter the audit log">
+        <FormError error={error} />
+        <div class="pc-org-fields pc-org-filters">
+          <Field label="Action" hint="e.g. team.grant, or org.* for a prefix">
+            <Input value={draft.action} list="pc-org-actions" maxLength={64} autoComplete="off" onInput={set("action")} />
+          </Field>
+          <datalist id="pc-org-actions">
+            {KNOWN_ACTIONS.map((a) => (
+              <option key={a} value={a} />
+            ))}
+          </datalist>
+          <Field label="Actor" hint="A username">
+            <Input value={draft.actor} maxLength={64} autoComplete="off" onInput={set("actor")} />
+          </Field>
+          <Field label="Target" hint="e.g. a username, or ORG/TEAM">
+            <Input value={draft.target} maxLength={200} autoComplete="off" onInput={set("target")} />
+          </Field>
+          <Field label="From day">
+            <Input type="date" value={draft.since} onInput={set("since")} />
+          </Field>
+          <Field label="To day (included)">
+            <Input type="date" value={draft.until} onInput={set("until")} />
+          </Field>
+        </div>
+        <div class="pc-row">
+          <Button type="submit" variant="primary">
+            Apply filters
+          </Button>
+          {hasFilters(filters) && <Button onClick={() => onApply(NO_FILTERS)}>Clear</Button>}
+        </div>
+      </form>
+    </Section>
+  );
+}
