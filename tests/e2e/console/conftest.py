@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ REPO = Path(__file__).resolve().parents[3]
 # A build of one's own (`npx vite build -c vite.config.console.ts --outDir DIR`) may be tested with PODIUM_CONSOLE_DIR.
 CONSOLE_DIR = Path(os.environ.get("PODIUM_CONSOLE_DIR") or REPO / "frontend_dist" / "build" / "console")
 NAMESPACE = f"console{random.randrange(10**6, 10**7)}"
+if str(Path(__file__).parent) not in sys.path:  # the test modules import console_helpers (--import-mode=importlib)
+    sys.path.insert(0, str(Path(__file__).parent))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
