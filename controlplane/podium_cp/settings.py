@@ -13,6 +13,8 @@ SHARE_MAX_LIFETIME_S = 7 * 24 * 3600  # a share link lives at most one week
 DEEP_LINK_MAX_BYTES = 512 * 1024  # a deep link's snapshot, as JSON
 DEEP_LINK_RETENTION_DAYS = 30  # how long a new Space keeps its deep links (1 to 365)
 _UNSET_PATH = Path("")  # a path setting left to its default (which depends on another setting)
+# The web console's build in a checkout (controlplane/podium_cp/settings.py -> the repository's root).
+DEFAULT_CONSOLE_DIR = Path(__file__).resolve().parents[2] / "frontend_dist" / "build" / "console"
 
 
 class SettingsError(ValueError):
@@ -105,6 +107,8 @@ class Settings:
     # Docker/Podman containers; left unset: DATA_DIR/run/api.sock) or, on a cluster, the API's in-cluster URL.
     spaces_api_socket: Path = _UNSET_PATH
     spaces_api_url: str = ""
+    # The web console's build (`npm run build` in frontend_dist), served by the API at / (docs/design/console.md).
+    console_dir: Path = DEFAULT_CONSOLE_DIR
 
     def __post_init__(self) -> None:
         if self.spaces_api_socket == _UNSET_PATH:
@@ -157,6 +161,7 @@ class Settings:
             ca_bundle=_ca_bundle(env),
             build_stale_after_s=_int(env, "PODIUM_BUILD_STALE_AFTER", 60),
             runtime_namespace=_namespace(env),
+            console_dir=Path(env.get("PODIUM_CONSOLE_DIR") or DEFAULT_CONSOLE_DIR).resolve(),
             **_share_settings(env, spaces_domain),
             **_deep_link_settings(env),
         )

@@ -32,6 +32,7 @@ from podium_cp.api import (
     routes_tokens,
     routes_users,
 )
+from podium_cp.api.console import mount_console
 from podium_cp.db import Database
 from podium_cp.errors import APIError
 from podium_cp.policy import PermissionDenied
@@ -135,4 +136,5 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         routes_space_share,
     ):
         app.include_router(module.router)
+    mount_console(app, settings)  # last: it answers every GET path the API does not
     return app
