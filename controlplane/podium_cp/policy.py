@@ -6,7 +6,7 @@ owner and visibility); no database here. The API maps `visible() == False` to 40
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -250,6 +250,12 @@ def can(actor: Actor, action: Action, resource: Resource) -> bool:
     if actor.site_admin:
         return True
     return _role_allows(actor, action, resource, rule)
+
+
+def allowed(actor: Actor, resource: Resource, actions: Iterable[Action]) -> list[str]:
+    """The names of those `actions` that `actor` may do on `resource`, in the order given (what the console
+    shows as `can`: it offers a control only when its action is listed; the API checks again)."""
+    return [action.value for action in actions if can(actor, action, resource)]
 
 
 def visible(actor: Actor, resource: Resource) -> bool:

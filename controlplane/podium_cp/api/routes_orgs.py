@@ -6,6 +6,7 @@ The lookups here (`find_org`, `find_user`, `org_ref`) are shared by the other or
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -24,13 +25,26 @@ from podium_cp.db import raw
 from podium_cp.errors import Conflict, InvalidInput, NotFound
 from podium_cp.models import Membership, Org, Team, TeamMember, User
 from podium_cp.models.identity import NAME_PATTERN
-from podium_cp.policy import Action, Actor, OrgRef, UserRef, require
+from podium_cp.policy import Action, Actor, OrgRef, UserRef, allowed, require
 from podium_cp.roles import Role
 
 router = APIRouter(tags=["orgs"])
 
 OrgName = Annotated[str, Path(description="The org's name", max_length=64)]
 Username = Annotated[str, Path(description="A member's username", max_length=64)]
+# What `OrgOut.can` may list: the org actions the console offers controls for.
+ORG_ACTIONS = (
+    Action.ORG_UPDATE,
+    Action.ORG_DELETE,
+    Action.ORG_MEMBERS_READ,
+    Action.ORG_MEMBERS_INVITE,
+    Action.ORG_MEMBERS_SET_ROLE,
+    Action.ORG_MEMBERS_REMOVE,
+    Action.ORG_TEAMS_READ,
+    Action.ORG_TEAMS_MANAGE,
+    Action.ORG_AUDIT_READ,
+    Action.ORG_SPACES_CREATE,
+)
 
 
 class OrgCreate(BaseModel):
@@ -56,6 +70,7 @@ class OrgOut(BaseModel):
     description: str
     created_at: datetime
     role: Role | None = None
+    can: list[str] = Field(description="the org actions the caller may do (org.update, org.members.invite, ...)")
 
 
 class MemberOut(BaseModel):
@@ -161,12 +176,14 @@ def _refuse_last_owner(owners: list[int], membership: Membership, org: Org, what
 
 
 def _org_out(org: Any, actor: Actor) -> OrgOut:
+    """`org` (an Org or a row with its columns) as the caller sees it: their role in it and what they may do."""
     return OrgOut(
         name=org.name,
         display_name=org.display_name,
         description=org.description,
         created_at=org.created_at,
         role=actor.roles.get(org.id),
+        can=allowed(actor, org_ref(org), ORG_ACTIONS),
     )
 
 
@@ -189,16 +206,11 @@ async def list_my_orgs(db: DB, actor: SignedIn, page: PageDep) -> Response:
         },
     )
     cursor = encode_cursor(rows[page.limit - 1].membership_id) if len(rows) > page.limit else None
-    items = [
-        OrgOut(
-            name=r.name, display_name=r.display_name, description=r.description, created_at=r.created_at, role=Role(r.role)
-        )
-        for r in rows[: page.limit]
-    ]
+    items = [_org_out(r, actor) for r in rows[: page.limit]]
     return json_response(Page[OrgOut](items=items, next_cursor=cursor))
 
 
-_MY_ORGS_PAGE = """SELECT o.name, o.display_name, o.description, o.created_at, m.role, m.id AS membership_id
+_MY_ORGS_PAGE = """SELECT o.id, o.name, o.display_name, o.description, o.created_at, m.role, m.id AS membership_id
     FROM memberships m JOIN orgs o ON o.id = m.org_id
     WHERE m.user_id = %(user)s
       AND (%(only)s::bigint IS NULL OR o.id = %(only)s::bigint)
@@ -233,13 +245,8 @@ async def create_org(body: OrgCreate, db: DB, actor: SignedIn, request: Request)
     db.add(Membership(org_id=org.id, user_id=actor.user_id, role=Role.OWNER.value))
     await audit.record(db, actor, "org.create", "org", org.name, org_id=org.id, request=request)
     await db.flush()
-    return OrgOut(
-        name=org.name,
-        display_name=org.display_name,
-        description=org.description,
-        created_at=org.created_at,
-        role=Role.OWNER,
-    )
+    # The caller's roles were loaded before the org existed: they own it now.
+    return _org_out(org, dataclasses.replace(actor, roles={**actor.roles, org.id: Role.OWNER}))
 
 
 @router.get("/api/orgs/{org}", response_model=OrgOut, summary="An org's public profile", responses=error_docs(404))

@@ -28,7 +28,7 @@ from podium_cp.deeplinks.service import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, 
 from podium_cp.errors import Conflict, NotFound
 from podium_cp.models import Space, SpaceRevision, SpaceSecret, SpaceStageEvent, SpaceVariable
 from podium_cp.models.identity import NAME_PATTERN
-from podium_cp.policy import Action, Actor, require, visible
+from podium_cp.policy import Action, Actor, allowed, require, visible
 from podium_cp.roles import Visibility
 from podium_cp.spaces.service import (
     NewSpace,
@@ -56,6 +56,7 @@ Sdk = Literal["podium", "gradio", "docker"]
 MAX_SLEEP_TIME = 30 * 86400
 FLAVOR_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
 MAX_VARIABLE_BYTES = 64 * 1024
+SPACE_ACTIONS = (Action.SPACE_WRITE, Action.SPACE_ADMIN)  # what `SpaceOut.can` may list (read is implied)
 
 
 def _check_sleep_time(value: int | None) -> int | None:
@@ -111,6 +112,7 @@ class SpaceOut(BaseModel):
     deep_link_retention_days: int = Field(description="days a deep link of this Space is kept")
     created_at: datetime
     updated_at: datetime
+    can: list[str] = Field(description="what the caller may do beyond reading it: space.write, space.admin")
 
 
 class StageEventOut(BaseModel):
@@ -143,7 +145,7 @@ _WITH_REVISIONS = (
 )
 
 
-def _out(space: Space, latest: int | None, serving: int | None) -> SpaceOut:
+def _out(actor: Actor, space: Space, latest: int | None, serving: int | None) -> SpaceOut:
     return SpaceOut(
         owner=space.owner_name,
         name=space.name,
@@ -161,15 +163,16 @@ def _out(space: Space, latest: int | None, serving: int | None) -> SpaceOut:
         deep_link_retention_days=space.deep_link_retention_days,
         created_at=space.created_at,
         updated_at=space.updated_at,
+        can=allowed(actor, space_ref(space), SPACE_ACTIONS),
     )
 
 
-async def _space_out(db: AsyncSession, space: Space) -> SpaceOut:
+async def _space_out(db: AsyncSession, actor: Actor, space: Space) -> SpaceOut:
     await db.flush()
     # populate_existing: the row as stored now (updated_at after this request's change), revision numbers joined.
     stmt = _WITH_REVISIONS.where(Space.id == space.id).execution_options(populate_existing=True)
     row = (await db.execute(stmt)).one()
-    return _out(row[0], row[1], row[2])
+    return _out(actor, row[0], row[1], row[2])
 
 
 async def _record(
@@ -200,7 +203,7 @@ async def list_spaces(
         stmt = stmt.where(or_(Space.name.ilike(pattern, escape="\\"), Space.title.ilike(pattern, escape="\\")))
     rows, cursor = await fetch_page(db, stmt, Space.id, page)
     # The SQL condition mirrors the policy; checking each row again keeps the policy the one source of truth.
-    items = [_out(s, latest, serving) for s, latest, serving in rows if visible(actor, space_ref(s))]
+    items = [_out(actor, s, latest, serving) for s, latest, serving in rows if visible(actor, space_ref(s))]
     return Page[SpaceOut](items=items, next_cursor=cursor)
 
 
@@ -212,7 +215,7 @@ async def create(body: SpaceCreate, db: DB, actor: SignedIn, settings: SettingsD
     space = await create_space(db, actor, NewSpace(**body.model_dump()))
     space.deep_link_retention_days = settings.deep_link_retention_days
     await _record(db, actor, "space.create", space, request, hardware=space.hardware, visibility=space.visibility)
-    return await _space_out(db, space)
+    return await _space_out(db, actor, space)
 
 
 @router.get(ONE, response_model=SpaceOut, summary="A Space", responses=error_docs(401, 404))
@@ -220,7 +223,7 @@ async def get_space(owner: Owner, name: SpaceName, db: DB, actor: ActorDep) -> S
     """One Space, with its stage and URL. 404 `space_not_found` if it does not exist or you may not read it."""
     space, ref = await find_space(db, actor, owner, name)
     require(actor, Action.SPACE_READ, ref)
-    return await _space_out(db, space)
+    return await _space_out(db, actor, space)
 
 
 @router.patch(ONE, response_model=SpaceOut, summary="Change a Space's settings (admins)",
@@ -250,7 +253,7 @@ async def update_space(
         elif space.stage == "WAITING_FOR_HARDWARE":
             await settle_stage(db, space)
     await _record(db, actor, "space.update", space, request, changed=changes)
-    return await _space_out(db, space)
+    return await _space_out(db, actor, space)
 
 
 @router.delete(ONE, status_code=204, response_class=Response, summary="Delete a Space (admins)",
@@ -282,7 +285,7 @@ async def restart_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, 
         )
     space.restart_generation += 1
     await _record(db, actor, "space.restart", space, request, restart_generation=space.restart_generation)
-    return await _space_out(db, space)
+    return await _space_out(db, actor, space)
 
 
 @router.post(ONE + "/pause", response_model=SpaceOut, summary="Pause a Space (admins)",
@@ -294,7 +297,7 @@ async def pause_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, re
     space.desired_state = "paused"
     set_stage(db, space, "PAUSED", f"Paused by {actor.username}; resume it to start it again")
     await _record(db, actor, "space.pause", space, request)
-    return await _space_out(db, space)
+    return await _space_out(db, actor, space)
 
 
 @router.post(ONE + "/resume", response_model=SpaceOut, summary="Resume a Space (admins)",
@@ -310,7 +313,7 @@ async def resume_space(owner: Owner, name: SpaceName, db: DB, actor: SignedIn, r
         await db.flush()
         await settle_stage(db, space)
     await _record(db, actor, "space.resume", space, request)
-    return await _space_out(db, space)
+    return await _space_out(db, actor, space)
 
 
 @router.get(ONE + "/stages", response_model=Page[StageEventOut], summary="A Space's stage history",
