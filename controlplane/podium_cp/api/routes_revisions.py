@@ -2,8 +2,9 @@
 
 `podium push` asks which contents the server lacks (`POST .../blobs/missing`), uploads those (`PUT
 .../blobs/{sha256}`), then creates the revision (`POST .../revisions`), which queues a build; it follows the
-build's log as server-sent events (`GET .../builds/{id}/logs?follow=true`). Reads need `space.read` (a Space the
-actor may not read is 404), pushes need `space.write`.
+build's log as server-sent events (`GET .../builds/{id}/logs?follow=true`). `POST .../rollback` deploys an
+earlier revision's files again. Reads need `space.read` (a Space the actor may not read is 404), pushes and
+rollbacks need `space.write`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from podium_cp.db import Database
 from podium_cp.errors import APIError, InvalidInput, NotFound
 from podium_cp.models.spaces import Build, BuildLogLine, Space, SpaceRevision
 from podium_cp.policy import Action, Actor, require
-from podium_cp.spaces.revisions import LIMITS, create_revision
+from podium_cp.spaces.revisions import LIMITS, NewRevision, create_revision, rollback
 from podium_cp.spaces.service import find_space
 from podium_cp.storage import BlobDigestMismatch, ObjectStore, object_store_from_settings
 
@@ -83,6 +84,12 @@ class RevisionIn(BaseModel):
 
     manifest: Manifest
     message: str = Field("", max_length=500)
+
+
+class RollbackIn(BaseModel):
+    """Which revision's files to deploy again."""
+
+    revision: int = Field(ge=1, le=2**31 - 1, strict=True, description="the number of an earlier revision")
 
 
 class RevisionOut(BaseModel):
@@ -234,6 +241,10 @@ async def post_revision(owner: Owner, name: SpaceName, body: RevisionIn, db: DB,
     await audit.record(db, actor, "space.revision.create", "space", f"{owner}/{name}", org_id=space.owner_org_id,
                        request=request, details={"revision": created.revision.number, "stage": created.stage,
                                                  "build": created.build.id if created.build else None})
+    return _created_out(created)
+
+
+def _created_out(created: NewRevision) -> RevisionCreated:
     number = created.revision.number
     return RevisionCreated(
         revision=_revision_out(created.revision),
@@ -241,6 +252,28 @@ async def post_revision(owner: Owner, name: SpaceName, body: RevisionIn, db: DB,
         stage=created.stage,
         stage_message=created.stage_message,
     )
+
+
+@router.post(
+    "/api/spaces/{owner}/{name}/rollback",
+    response_model=RevisionCreated,
+    status_code=201,
+    summary="Deploy an earlier revision's files again",
+    responses={**error_docs(401, 403, 404), 409: {"description": "Contents no longer stored (`missing_blobs`)"},
+               422: {"description": "The revision cannot be built (`revision_not_buildable`)"}},
+)
+async def post_rollback(owner: Owner, name: SpaceName, body: RollbackIn, db: DB, actor: SignedIn,
+                        request: Request) -> RevisionCreated:
+    """A new revision with revision `revision`'s files and the message `Rollback to revision N`, built and
+    deployed like a push (answers what `POST .../revisions` answers). 404 `revision_not_found` for an unknown
+    number; 422 `revision_not_buildable` for a revision whose files stop at CONFIG_ERROR or NO_APP_FILE (it was
+    never built). Needs `space.write`."""
+    space = await _space(db, actor, owner, name, Action.SPACE_WRITE, for_update=True)
+    created = await rollback(db, get_object_store(request), space, body.revision, created_by_id=actor.user_id)
+    await audit.record(db, actor, "space.rollback", "space", f"{owner}/{name}", org_id=space.owner_org_id,
+                       request=request, details={"to": body.revision, "revision": created.revision.number,
+                                                 "build": created.build.id if created.build else None})
+    return _created_out(created)
 
 
 @router.get(

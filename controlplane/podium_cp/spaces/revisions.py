@@ -4,7 +4,7 @@ A push uploads the file contents as blobs first (content-addressed, shared by ev
 revision from a manifest of (path, size, sha256, mode). `create_revision` refuses manifests that are unsafe or
 name blobs the store lacks; it reads the README's front matter from its blob, and either stops at a stage that
 says what to fix (`CONFIG_ERROR`, `NO_APP_FILE`: no build) or queues a build (`BUILDING`, or `RUNNING_BUILDING`
-while an older revision keeps serving).
+while an older revision keeps serving). `rollback` makes a new revision from an older one's files.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from podium.spaces import (
     parse_metadata,
 )
 from podium_cp.builds.queue import enqueue_build
-from podium_cp.errors import Conflict, InvalidInput
+from podium_cp.errors import Conflict, InvalidInput, NotFound
 from podium_cp.models.spaces import Build, Space, SpaceRevision
 from podium_cp.spaces.stages import set_stage
 from podium_cp.storage import ObjectNotFound, ObjectStore, StorageError
 
-__all__ = ["LIMITS", "NewRevision", "README", "create_revision", "manifest_problems", "space_problem"]
+__all__ = ["LIMITS", "NewRevision", "README", "create_revision", "manifest_problems", "rollback", "space_problem"]
 
 LIMITS = BundleLimits()  # what the SDK's `build_manifest` allows is what the server accepts
 README = "README.md"
@@ -146,20 +146,19 @@ def _metadata_json(metadata: SpaceMetadata) -> dict[str, Any]:
     return data
 
 
-async def create_revision(
-    db: AsyncSession,
-    store: ObjectStore,
-    space: Space,
-    files: Sequence[dict[str, Any]],
-    *,
-    message: str = "",
-    created_by_id: int | None = None,
-) -> NewRevision:
-    """Store a revision of `space` (locked by the caller: revision numbers are per Space) from a manifest's `files`.
+@dataclass(frozen=True)
+class _Checked:
+    """A manifest that may become a revision: its files, its metadata (or why it has none), and the problem
+    stage it would stop at (None: it can be built)."""
 
-    422 `invalid_manifest` listing each problem; 409 `missing_blobs` (`details.missing`) when the store lacks
-    content. A CONFIG_ERROR or NO_APP_FILE revision is stored but not built; otherwise a build is queued.
-    """
+    bundle: BundleManifest
+    read: SpaceMetadata | SpaceProblem
+    problem: SpaceProblem | None
+
+
+async def _check(store: ObjectStore, files: Sequence[dict[str, Any]]) -> _Checked:
+    """422 `invalid_manifest` listing each problem; 409 `missing_blobs` (`details.missing`) when the store lacks
+    content; else the manifest with its README's metadata and the problem stage it would stop at."""
     problems = manifest_problems(files)
     if problems:
         first = problems[0]
@@ -174,6 +173,13 @@ async def create_revision(
                        code="missing_blobs", details={"missing": missing})
     read = await _read_metadata(store, bundle)
     problem = read if isinstance(read, SpaceProblem) else space_problem(read, bundle.paths)
+    return _Checked(bundle, read, problem)
+
+
+async def _store(db: AsyncSession, space: Space, checked: _Checked, message: str,
+                 created_by_id: int | None) -> NewRevision:
+    """Store `checked` as the next revision of `space`; queue its build unless it stops at a problem stage."""
+    bundle, read, problem = checked.bundle, checked.read, checked.problem
     number = int(await db.scalar(
         select(func.coalesce(func.max(SpaceRevision.number), 0)).where(SpaceRevision.space_id == space.id)
     ) or 0) + 1
@@ -201,3 +207,49 @@ async def create_revision(
     set_stage(db, space, stage, stage_message)
     await db.flush()
     return NewRevision(revision=revision, build=build, stage=stage, stage_message=stage_message)
+
+
+async def create_revision(
+    db: AsyncSession,
+    store: ObjectStore,
+    space: Space,
+    files: Sequence[dict[str, Any]],
+    *,
+    message: str = "",
+    created_by_id: int | None = None,
+) -> NewRevision:
+    """Store a revision of `space` (locked by the caller: revision numbers are per Space) from a manifest's `files`.
+
+    422 `invalid_manifest` listing each problem; 409 `missing_blobs` (`details.missing`) when the store lacks
+    content. A CONFIG_ERROR or NO_APP_FILE revision is stored but not built; otherwise a build is queued.
+    """
+    return await _store(db, space, await _check(store, files), message, created_by_id)
+
+
+async def rollback(
+    db: AsyncSession, store: ObjectStore, space: Space, number: int, *, created_by_id: int | None = None
+) -> NewRevision:
+    """A new revision of `space` (locked by the caller) with revision `number`'s files and the message
+    `Rollback to revision N`, built and deployed like any push (its contents are in the store already).
+
+    404 `revision_not_found`; 422 `revision_not_buildable` when those files stop at CONFIG_ERROR or NO_APP_FILE
+    (a rollback is meant to bring back a working app, so it never replaces one with a problem stage); 409
+    `missing_blobs` when some content is no longer stored.
+    """
+    where = f"Space '{space.owner_name}/{space.name}'"
+    old = (await db.execute(
+        select(SpaceRevision).where(SpaceRevision.space_id == space.id, SpaceRevision.number == number)
+    )).scalar_one_or_none()
+    if old is None:
+        raise NotFound(f"{where} has no revision {number}; list them with GET .../revisions",
+                       code="revision_not_found")
+    try:
+        checked = await _check(store, old.manifest.get("files", []))
+    except Conflict as exc:
+        raise Conflict(f"Some files of revision {number} of {where} are no longer stored; push them again "
+                       "(podium push)", code=exc.code, details=exc.details) from None
+    if checked.problem is not None:
+        raise InvalidInput(f"Revision {number} of {where} cannot be built ({checked.problem.stage}: "
+                           f"{checked.problem.message}); roll back to a revision that built, or push a fix",
+                           code="revision_not_buildable")
+    return await _store(db, space, checked, f"Rollback to revision {number}", created_by_id)
