@@ -140,7 +140,8 @@ frontend_digest() {
         | sort -z | xargs -0 sha256sum; sha256sum "$ROOT/scripts/setup.sh") | sha256sum | cut -d' ' -f1
 }
 
-# npm ci (when package-lock.json changed) and npm run build (when a source changed) into frontend_dist/build/app.
+# npm ci (when package-lock.json changed) and npm run build (when a source changed, or a build is missing) into
+# frontend_dist/build/app (the app renderer) and frontend_dist/build/console (the web console).
 setup_frontend() {
     [ -f "$FRONTEND/package.json" ] || return 0
     if ! command -v npm >/dev/null 2>&1; then
@@ -157,10 +158,11 @@ setup_frontend() {
     fi
     digest="$(frontend_digest)"
     if [ -f "$build_stamp" ] && [ "$(cat "$build_stamp")" = "$digest" ] \
-        && [ -f "$FRONTEND/build/app/.vite/manifest.json" ]; then
+        && [ -f "$FRONTEND/build/app/.vite/manifest.json" ] \
+        && { [ -f "$FRONTEND/build/console/index.html" ] || [ -f "$FRONTEND/build/console/src/console/index.html" ]; }; then
         return
     fi
-    log "building the browser UI into frontend_dist/build/app"
+    log "building the browser UI into frontend_dist/build/app and frontend_dist/build/console"
     (cd "$FRONTEND" && npm run --silent build >/dev/null) || die "the frontend build failed; run 'npm run build' in frontend_dist"
     echo "$digest" > "$build_stamp"
 }

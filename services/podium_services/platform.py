@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from podium_cp.settings import SettingsError
+from podium_services.platform_summary import summary
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = ROOT / "infra" / "postgres" / "cluster.sh"
@@ -455,33 +456,6 @@ def share_example_app(args: argparse.Namespace, env: Mapping[str, str], stack: E
     return share.url
 
 
-def summary(args: argparse.Namespace, env: Mapping[str, str], data_dir: Path, password: str | None,
-            spaces: list[str], share_url: str | None = None) -> str:
-    """What to open and how to sign in, printed once everything answers."""
-    api = env["PODIUM_PUBLIC_URL"]
-    public = env["PODIUM_SPACES_PUBLIC_URL"]
-    lines = ["", "Podium is running:",
-             f"  control-plane API     {api}/api/",
-             f"  API docs              {api}/api/docs",
-             f"  Spaces router         {public} (a Space: http://NAME--OWNER.{public.partition('://')[2]})",
-             f"  example SDK app       http://{args.host}:{args.app_port}/"]
-    if share_url:
-        lines += [f"  example app, shared   {share_url}  (a share link; see docs/share.md)"]
-    lines += [f"  example Space         {space_url(public, ADMIN_USERNAME, n)}  ({ADMIN_USERNAME}/{n})" for n in spaces]
-    if password is not None:
-        lines += [f"  admin                 {ADMIN_USERNAME} / {password}  (in {data_dir / 'admin-password'}; "
-                  f"API token in {data_dir / 'admin-token'})"]
-    lines += [f"  data                  {data_dir}",
-              "Push your own Space from its folder (README.md front matter + app.py):",
-              f"  podium login --server {api}      # paste an API token (POST /api/user/tokens, or the admin's)",
-              f"  podium push . --space {ADMIN_USERNAME}/my-space",
-              "Share an app on this machine at a public URL (share link, at most 7 days):",
-              f"  export PODIUM_SHARE_SERVER={env['PODIUM_SHARE_SERVER']}",
-              "  python app.py                  # with demo.launch(share=True); or: podium share 7860",
-              "Ctrl-C stops everything (the data stays).", ""]
-    return "\n".join(lines)
-
-
 # --- running it ------------------------------------------------------------------------------------
 
 
@@ -580,7 +554,7 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
     if not args.no_examples:
         names = push_examples(api_url, token, podium_cli_env)
         watcher = StageWatcher(local_api, token, names, env["PODIUM_SPACES_PUBLIC_URL"])
-    print(summary(args, env, data_dir, password, names, share_url), flush=True)
+    print(summary(args, env, data_dir, password, names, share_url, admin=ADMIN_USERNAME), flush=True)
     while all(child.poll() is None for _, child in children):
         if watcher is not None:
             watcher.poll()

@@ -17,6 +17,7 @@ import pytest
 
 from podium_services import platform
 from podium_services.platform import ChildSpec
+from podium_services.platform_summary import summary
 
 
 def _args(**overrides: str) -> Any:
@@ -138,11 +139,22 @@ def test_sharing_the_example_app_is_on_unless_turned_off() -> None:
 def test_summary_says_how_to_share_an_app(tmp_path: Path) -> None:
     args = _args()
     env = _env(args, tmp_path)
-    text = platform.summary(args, env, tmp_path, None, [], "http://0123abcd.share.localhost:8080")
+    text = summary(args, env, tmp_path, None, [], "http://0123abcd.share.localhost:8080", admin="admin")
     assert "export PODIUM_SHARE_SERVER=http://127.0.0.1:8700" in text
     assert "share=True" in text and "podium share 7860" in text
     assert "example app, shared   http://0123abcd.share.localhost:8080" in text
-    assert "example app, shared" not in platform.summary(args, env, tmp_path, None, [])
+    assert "example app, shared" not in summary(args, env, tmp_path, None, [], admin="admin")
+
+
+def test_summary_shows_the_console_first(tmp_path: Path) -> None:
+    args = _args(router_port="80", spaces_domain="example.org")
+    env = _env(args, tmp_path, {"PODIUM_PUBLIC_URL": "https://podium.example.org"})
+    lines = summary(args, env, tmp_path, "pw", ["hello"], admin="admin").splitlines()
+    first = lines.index("Podium is running:") + 1
+    assert lines[first] == "  console               https://podium.example.org/  (sign in as admin, or sign up)"
+    assert lines[first + 1] == "  control-plane API     https://podium.example.org/api/"
+    assert "  example Space         http://hello--admin.spaces.example.org  (admin/hello)" in lines
+    assert any(line.startswith("  admin                 admin / pw  (in ") for line in lines)
 
 
 def test_a_failed_share_link_is_logged_and_the_platform_goes_on(
