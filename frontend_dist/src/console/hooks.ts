@@ -94,8 +94,8 @@ export interface StreamHandlers {
   onEvent?: Record<string, (data: string) => void>;
   /** The connection opened (again). */
   onOpen?: () => void;
-  /** The connection failed; the browser retries by itself unless the server closed it for good. */
-  onError?: () => void;
+  /** The connection failed; the browser retries by itself unless `closed` (it gave up for good). */
+  onError?: (closed: boolean) => void;
 }
 
 /** Follow the event stream at `url` while it is not null; closed on unmount or when `url` changes. */
@@ -107,7 +107,7 @@ export function useEventSource(url: string | null, handlers: StreamHandlers): vo
     const source = new EventSource(url, { withCredentials: true });
     source.onmessage = (event: MessageEvent<string>) => handlersRef.current.onLine?.(event.data, event.lastEventId);
     source.onopen = () => handlersRef.current.onOpen?.();
-    source.onerror = () => handlersRef.current.onError?.();
+    source.onerror = () => handlersRef.current.onError?.(source.readyState === EventSource.CLOSED);
     const names = Object.keys(handlersRef.current.onEvent ?? {});
     for (const name of names) {
       source.addEventListener(name, (event) => {
