@@ -86,9 +86,11 @@ def test_lifetimes_and_bodies_out_of_bounds_are_422(api: TestClient, people: dic
         link = create(api, alice, {"lifetime_s": seconds}).json()
         lifetime = datetime.fromisoformat(link["expires_at"]) - datetime.fromisoformat(link["created_at"])
         assert lifetime == timedelta(seconds=seconds)
-    # What Postgres cannot hold in a label is dropped, not a 500.
+    # What Postgres cannot hold in a label is dropped (NUL) or refused (a lone surrogate), never a 500.
     odd = create(api, alice, {"label": "a\u0000b"})
     assert odd.status_code == 201 and odd.json()["label"] == "ab"
+    surrogate = api.post(ONE, content=b'{"label": "a\\ud800b"}', headers={**alice, "Content-Type": "application/json"})
+    assert surrogate.status_code == 422
 
 
 def test_read_members_get_403_outsiders_404_anonymous_401(
