@@ -268,7 +268,7 @@ def _spaces_command(command: str) -> Handler:
 
 
 def _add_space_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`podium spaces ls|info|logs|restart|pause|resume|delete|secrets|variables|hardware`."""
+    """`podium spaces ls|info|logs|restart|pause|resume|rollback|delete|secrets|variables|hardware`."""
 
     def add(command: str, summary: str, space: str | None = "OWNER/NAME") -> argparse.ArgumentParser:
         sub = commands.add_parser(command, help=summary, description=summary[0].upper() + summary[1:] + ".")
@@ -292,6 +292,8 @@ def _add_space_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     add("restart", "restart a Space's container")
     add("pause", "stop a Space until it is resumed (admins)")
     add("resume", "start a paused Space again (admins)")
+    add("rollback", "deploy an earlier revision's files again, as a new revision").add_argument(
+        "revision", metavar="REVISION", type=int, help="the earlier revision's number (`info` shows the latest)")
     add("delete", "delete a Space for good (admins)").add_argument(
         "--yes", "-y", action="store_true", help="do not ask; needed without a terminal")
     for kind in ("secrets", "variables"):

@@ -4,11 +4,18 @@ store: a new revision with an earlier revision's files, built like a push, and e
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import add_org, audit_actions, bearer, error_code, new_token, other_client, signup, sql
+from helpers import add_org, audit_actions, bearer, error_code, new_token, other_client, served, signup, sql
+
+from podium_cp.api import create_app
+from podium_cp.settings import Settings
 
 README = b"---\ntitle: Demo\nsdk: podium\napp_file: app.py\n---\n# Demo\n"
 APP_V1 = b"import podium\nprint('one')\n"
@@ -141,3 +148,31 @@ def test_files_no_longer_stored_are_a_conflict(api: TestClient, pg_url: str, set
     assert response.status_code == 409 and error_code(response) == "missing_blobs"
     assert "no longer stored" in response.json()["error"]["message"]
     assert response.json()["error"]["details"]["missing"] == [sha(APP_V1)]
+
+
+def test_the_cli_rolls_back(api: TestClient, settings: Settings, people: dict[str, Headers], tmp_path: Path) -> None:
+    """`podium spaces rollback OWNER/NAME REVISION`: the real CLI (a subprocess) against the API under uvicorn."""
+    push(api, people["alice"], {"README.md": README, "app.py": APP_V1})
+    push(api, people["alice"], {"README.md": README})  # NO_APP_FILE
+    env = {k: v for k, v in os.environ.items() if k not in ("PODIUM_SERVER", "PODIUM_HOME")}
+    env["PODIUM_HOME"] = str(tmp_path / "home")
+    cli = [str(Path(sys.executable).with_name("podium"))]
+
+    def podium(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cli, *args], capture_output=True, text=True, timeout=120, env=env, input="")
+
+    with served(create_app(settings)) as url:
+        token = people["carol"]["Authorization"].removeprefix("Bearer ")
+        assert podium("login", "--server", url, "--token", token).returncode == 0
+        done = podium("spaces", "rollback", "acme/demo", "1")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "acme/demo: revision 3 has revision 1's files; stage BUILDING"
+        assert "podium spaces logs acme/demo --build --follow" in done.stderr
+        for args, words in ((("acme/demo", "9"), ("no revision 9",)),
+                            (("acme/demo", "2"), ("cannot be built", "NO_APP_FILE")),
+                            (("acme/nope", "1"), ("no Space acme/nope",))):
+            refused = podium("spaces", "rollback", *args)
+            line = refused.stderr.strip()
+            assert refused.returncode == 1 and "\n" not in line and line.startswith("podium spaces rollback: ")
+            assert all(w in line for w in words), line
+        assert podium("spaces", "rollback", "acme/demo", "one").returncode == 2  # not a number: usage error

@@ -146,6 +146,15 @@ class SpacesClient:
         )
         return result
 
+    def rollback(self, owner: str, name: str, revision: int) -> dict[str, Any]:
+        """A new revision with revision `revision`'s files, built like a push; returns `{revision, build, stage,
+        stage_message}`."""
+        result: dict[str, Any] = self._call(
+            "POST", f"/api/spaces/{owner}/{name}/rollback", f"Rolling {owner}/{name} back to revision {revision}",
+            json={"revision": revision},
+        )
+        return result
+
     def stages(self, owner: str, name: str, limit: int = 10) -> list[dict[str, Any]]:
         """The Space's last `limit` stage changes, newest first."""
         page = self._call("GET", f"/api/spaces/{owner}/{name}/stages", "Reading the stage history",

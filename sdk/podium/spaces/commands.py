@@ -1,5 +1,5 @@
-"""`podium spaces ls|info|logs|restart|pause|resume|delete|secrets|variables|hardware`: a Space's life from
-the command line, through the server and token `podium login` stored.
+"""`podium spaces ls|info|logs|restart|pause|resume|rollback|delete|secrets|variables|hardware`: a Space's life
+from the command line, through the server and token `podium login` stored.
 
 `podium.cli` defines the arguments and calls `run(COMMAND, args)`; each command here prints its result on stdout
 and its notes on stderr. A failure is one line on stderr (`podium spaces COMMAND: ...`) and exit status 1.
@@ -230,6 +230,20 @@ def _action(action: str, done: str) -> Callable[[argparse.Namespace], int]:
     return command
 
 
+def _rollback(args: argparse.Namespace) -> int:
+    owner, name = space_id(args.space)
+    client = _client(args)
+    try:
+        created = client.rollback(owner, name, args.revision)
+    finally:
+        client.close()
+    print(f"{owner}/{name}: revision {created['revision']['number']} has revision {args.revision}'s files; "
+          f"stage {created['stage']}")
+    if created["build"] is not None:
+        _note(f"Follow its build: podium spaces logs {owner}/{name} --build --follow")
+    return 0
+
+
 def _delete(args: argparse.Namespace) -> int:
     owner, name = space_id(args.space)
     client = _client(args)
@@ -361,6 +375,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "restart": _action("restart", "restart requested"),
     "pause": _action("pause", "paused"),
     "resume": _action("resume", "resumed"),
+    "rollback": _rollback,
     "delete": _delete,
     "secrets": _secrets,
     "variables": _variables,
