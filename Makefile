@@ -29,7 +29,7 @@ setup: ## install system packages (only missing ones) and .venv with podium (edi
 gradio-venv: ## create .venv-gradio with the real Gradio, for side-by-side benchmarks
 	@bash scripts/setup.sh gradio-venv
 
-build-frontend: setup ## rebuild the browser UI into frontend_dist/build/app (setup does it when sources change)
+build-frontend: setup ## rebuild the browser UI into frontend_dist/build/app and the console into build/console (setup does it when sources change)
 	cd frontend_dist && npm run build
 
 lint: setup ## ruff over the Python sources, mypy over sdk/podium, the tunnel and the control plane
