@@ -1,0 +1,85 @@
+/** The activity tab: your own audited actions (`GET /api/user/audit`), newest first, a page at a time. */
+import { useState } from "preact/hooks";
+import { api, withQuery, type Page } from "../../api";
+import { useResource } from "../../hooks";
+import { Button, errorText } from "../../ui/button";
+import { Empty, Loaded, Section, Time } from "../../ui/misc";
+import { toast } from "../../ui/toast";
+import type { AuditEvent } from "./model";
+
+const PAGE_SIZE = 50;
+const loadPage = (cursor: string | null) =>
+  api.get<Page<AuditEvent>>(withQuery("/api/user/audit", { limit: PAGE_SIZE, cursor }));
+
+function EventRow({ event }: { event: AuditEvent }) {
+  return (
+    <tr>
+      <td data-label="When"><Time iso={event.created_at} /></td>
+      <td data-label="Action"><code>{event.action}</code></td>
+      <td data-label="Target">
+        <span class="pc-muted">{event.target_kind}</span> {event.target}
+      </td>
+      <td data-label="Org">{event.org ?? <span class="pc-muted">none</span>}</td>
+      <td data-label="Via">{event.via}</td>
+      <td data-label="Address"><span class="pc-mono">{event.ip ?? ""}</span></td>
+    </tr>
+  );
+}
+
+export function ActivityTab() {
+  const first = useResource(() => loadPage(null), "activity");
+  const [more, setMore] = useState<{ items: AuditEvent[]; cursor: string | null } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const cursor = more ? more.cursor : first.data?.next_cursor ?? null;
+
+  const loadMore = async () => {
+    setBusy(true);
+    try {
+      const page = await loadPage(cursor);
+      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.next_cursor });
+    } catch (error) {
+      toast.error(errorText(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section title="Your activity" id="pc-account-activity">
+      <p class="pc-muted">What you did, in every org and on your account: sign-ins, tokens, Spaces, members.</p>
+      <Loaded resource={first}>
+        {(page) => {
+          const events = [...page.items, ...(more?.items ?? [])];
+          if (!events.length) return <Empty title="Nothing yet" />;
+          return (
+            <>
+              <table class="pc-table" data-testid="activity">
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Action</th>
+                    <th scope="col">Target</th>
+                    <th scope="col">Org</th>
+                    <th scope="col">Via</th>
+                    <th scope="col">Address</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {events.map((event) => (
+                    <EventRow key={event.id} event={event} />
+                  ))}
+                </tbody>
+              </table>
+              {cursor && (
+                <div class="pc-account-more">
+                  <Button onClick={() => void loadMore()} busy={busy}>
+                    Show older
+                  </Button>
+                </div>
+              )}
+            </>
+          );
+        }}
+      </Loaded>
+    </Section>
+  );
+}
