@@ -170,7 +170,8 @@ describe("audit filters in the URL", () => {
   it("sums up an event's details on one line", () => {
     expect(detailsSummary({})).toBe("");
     expect(detailsSummary({ org: "acme", role: "admin", email: null })).toBe("org: acme, role: admin");
-    expect(detailsSummary({ after: { max_spaces: 3 } })).toBe('after: {"max_spaces":3}');
+    expect(detailsSummary({ after: { max_spaces: 3, max_gpus: 1 } })).toBe("after: {max_spaces: 3, max_gpus: 1}");
+    expect(detailsSummary({ fields: ["description", "display_name"] })).toBe("fields: [description, display_name]");
     const long = detailsSummary({ text: "x".repeat(200) }, 20);
     expect(long).toHaveLength(20);
     expect(long.endsWith("…")).toBe(true);

@@ -52,73 +52,72 @@ export function AuditTab({ org }: OrgTabProps) {
   });
   const base = `/orgs/${encodeURIComponent(org.name)}/audit`;
   return (
-    <>
+    <Section
+      title="Audit log"
+      id="pc-org-audit"
+      actions={
+        log.data && (
+          <Button
+            onClick={() => {
+              setMore(null);
+              void log.reload();
+            }}
+          >
+            Refresh
+          </Button>
+        )
+      }
+    >
       {org.can.includes("org.audit.read") && (
         <Filters key={first} filters={filters} onApply={(f) => navigate(`${base}${filtersToQuery(f)}`, { replace: true })} />
       )}
-      <Section
-        title="Audit log"
-        id="pc-org-audit"
-        actions={
-          log.data && (
-            <Button
-              onClick={() => {
-                setMore(null);
-                void log.reload();
-              }}
-            >
-              Refresh
-            </Button>
-          )
-        }
-      >
-        <Loaded resource={log}>
-          {(page) => {
-            const events = [...page.items, ...(more?.items ?? [])];
-            if (events.length === 0) {
-              return <Empty title={hasFilters(filters) ? "No events match these filters" : "No events yet"} />;
-            }
-            return (
-              <>
-                <table class="pc-table pc-org-audit" aria-label="Audit events">
-                  <thead>
-                    <tr>
-                      <th scope="col">Time</th>
-                      <th scope="col">Actor</th>
-                      <th scope="col">Action</th>
-                      <th scope="col">Target</th>
-                      <th scope="col">Details</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {events.map((event) => (
-                      <EventRow key={event.id} event={event} />
-                    ))}
-                  </tbody>
-                </table>
-                {cursor && (
-                  <div class="pc-row pc-org-more">
-                    <Button busy={loading} onClick={() => void loadMore()}>
-                      Load more
-                    </Button>
-                  </div>
-                )}
-              </>
-            );
-          }}
-        </Loaded>
-      </Section>
-    </>
+      <Loaded resource={log}>
+        {(page) => {
+          const events = [...page.items, ...(more?.items ?? [])];
+          if (events.length === 0) {
+            return <Empty title={hasFilters(filters) ? "No events match these filters" : "No events yet"} />;
+          }
+          return (
+            <>
+              <table class="pc-table pc-org-audit" aria-label="Audit events">
+                <thead>
+                  <tr>
+                    <th scope="col">Time</th>
+                    <th scope="col">Actor</th>
+                    <th scope="col">Action</th>
+                    <th scope="col">Target</th>
+                    <th scope="col">Details</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {events.map((event) => (
+                    <EventRow key={event.id} event={event} />
+                  ))}
+                </tbody>
+              </table>
+              {cursor && (
+                <div class="pc-row pc-org-more">
+                  <Button busy={loading} onClick={() => void loadMore()}>
+                    Load more
+                  </Button>
+                </div>
+              )}
+            </>
+          );
+        }}
+      </Loaded>
+    </Section>
   );
 }
 
 function EventRow({ event }: { event: AuditEvent }) {
   const summary = detailsSummary(event.details);
+  const when = new Date(event.created_at);
   return (
     <tr data-action={event.action}>
       <td data-label="Time">
         <time dateTime={event.created_at} title={relativeTime(event.created_at)}>
-          {new Date(event.created_at).toLocaleString()}
+          {when.toLocaleDateString()} <span class="pc-muted">{when.toLocaleTimeString()}</span>
         </time>
       </td>
       <td data-label="Actor">
@@ -160,38 +159,43 @@ function Filters({ filters, onApply }: { filters: AuditFilters; onApply: (f: Aud
     onApply(draft);
   };
   return (
-    <Section title="Filters" id="pc-org-audit-filters">
-      <form class="pc-org-form" onSubmit={submit} role="search" aria-label="Filter the audit log">
-        <FormError error={error} />
-        <div class="pc-org-fields pc-org-filters">
-          <Field label="Action" hint="e.g. team.grant, or org.* for a prefix">
-            <Input value={draft.action} list="pc-org-actions" maxLength={64} autoComplete="off" onInput={set("action")} />
-          </Field>
-          <datalist id="pc-org-actions">
-            {KNOWN_ACTIONS.map((a) => (
-              <option key={a} value={a} />
-            ))}
-          </datalist>
-          <Field label="Actor" hint="A username">
-            <Input value={draft.actor} maxLength={64} autoComplete="off" onInput={set("actor")} />
-          </Field>
-          <Field label="Target" hint="e.g. a username, or ORG/TEAM">
-            <Input value={draft.target} maxLength={200} autoComplete="off" onInput={set("target")} />
-          </Field>
-          <Field label="From day">
-            <Input type="date" value={draft.since} onInput={set("since")} />
-          </Field>
-          <Field label="To day (included)">
-            <Input type="date" value={draft.until} onInput={set("until")} />
-          </Field>
-        </div>
-        <div class="pc-row">
-          <Button type="submit" variant="primary">
-            Apply filters
-          </Button>
-          {hasFilters(filters) && <Button onClick={() => onApply(NO_FILTERS)}>Clear</Button>}
-        </div>
-      </form>
-    </Section>
+    <form class="pc-org-form pc-org-filter-form" onSubmit={submit} role="search" aria-label="Filter the audit log">
+      <FormError error={error} />
+      <div class="pc-org-fields pc-org-filters">
+        <Field label="Action">
+          <Input
+            value={draft.action}
+            list="pc-org-actions"
+            placeholder="e.g. team.*"
+            maxLength={64}
+            autoComplete="off"
+            onInput={set("action")}
+          />
+        </Field>
+        <datalist id="pc-org-actions">
+          {KNOWN_ACTIONS.map((a) => (
+            <option key={a} value={a} />
+          ))}
+        </datalist>
+        <Field label="Actor">
+          <Input value={draft.actor} placeholder="a username" maxLength={64} autoComplete="off" onInput={set("actor")} />
+        </Field>
+        <Field label="Target">
+          <Input value={draft.target} placeholder="e.g. ORG/TEAM" maxLength={200} autoComplete="off" onInput={set("target")} />
+        </Field>
+        <Field label="From day">
+          <Input type="date" value={draft.since} onInput={set("since")} />
+        </Field>
+        <Field label="To day (included)">
+          <Input type="date" value={draft.until} onInput={set("until")} />
+        </Field>
+      </div>
+      <div class="pc-row pc-org-filter-buttons">
+        <Button type="submit" variant="primary">
+          Apply filters
+        </Button>
+        {hasFilters(filters) && <Button onClick={() => onApply(NO_FILTERS)}>Clear</Button>}
+      </div>
+    </form>
   );
 }

@@ -2,7 +2,7 @@
  * The invitations tab (admins): make an invitation link for a role, shown once with a copy button (the server
  * keeps only its digest), and the pending invitations with Revoke.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, getAll, seg } from "../../api";
 import { POLL_MS, useResource } from "../../hooks";
 import { useSession } from "../../session";
@@ -31,6 +31,7 @@ export function InvitationsTab({ org }: OrgTabProps) {
   const { me } = useSession();
   return (
     <>
+      {created && <NewLink invitation={created} onDone={() => setCreated(null)} />}
       {org.can.includes("org.members.invite") && (
         <InviteForm
           path={path}
@@ -42,7 +43,6 @@ export function InvitationsTab({ org }: OrgTabProps) {
           }}
         />
       )}
-      {created && <NewLink invitation={created} onDone={() => setCreated(null)} />}
       <Section title="Pending invitations" id="pc-org-pending">
         <Loaded resource={pending}>
           {(list) =>
@@ -182,12 +182,21 @@ function InviteForm({ path, org, ownersToo, onCreated }: FormProps) {
 }
 
 function NewLink({ invitation, onDone }: { invitation: InvitationCreated; onDone: () => void }) {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => ref.current?.focus(), [invitation.public_id]); // what to do next is here
   return (
-    <section class="pc-section pc-org-new-link" aria-labelledby="pc-org-new-link-title" data-testid="invitation-link">
+    <section
+      ref={ref}
+      tabIndex={-1}
+      class="pc-section pc-org-new-link"
+      aria-labelledby="pc-org-new-link-title"
+      data-testid="invitation-link"
+    >
       <h2 id="pc-org-new-link-title">Invitation link</h2>
       <p class="pc-warning" role="status">
         Copy this link now and send it to {invitation.email ?? "the person you invite"}: it will not be shown again.
-        It lets whoever opens it join as <strong>{invitation.role}</strong> until <Time iso={invitation.expires_at} />.
+        It lets whoever opens it first join as <strong>{invitation.role}</strong>, until{" "}
+        <time dateTime={invitation.expires_at}>{new Date(invitation.expires_at).toLocaleString()}</time>.
       </p>
       <CodeLine text={invitation.accept_url} label="Copy link" />
       <div class="pc-row">

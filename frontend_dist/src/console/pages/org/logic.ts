@@ -160,12 +160,21 @@ export function auditPath(org: string, filters: AuditFilters, cursor: string | n
   });
 }
 
+/** A value of an audit event's details in words: `{max_spaces: 5, max_gpus: 2}`, `[a, b]`, `admin`. */
+function brief(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(brief).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value).map(([k, v]) => `${k}: ${brief(v)}`).join(", ")}}`;
+  }
+  return String(value);
+}
+
 /** A short one-line reading of an audit event's details ("role: admin, org: acme"), or "" when none. */
 export function detailsSummary(details: Record<string, unknown>, max = 80): string {
-  const parts = Object.entries(details)
+  const text = Object.entries(details)
     .filter(([, value]) => value !== null && value !== undefined)
-    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
-  const text = parts.join(", ");
+    .map(([key, value]) => `${key}: ${brief(value)}`)
+    .join(", ");
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
