@@ -1,7 +1,8 @@
 """The console's account pages in Chromium against the real platform: the profile (display name, email and the
 API's refusals), the password (wrong current one, the policy, then signing in with the new one), API tokens
 (created in the page, copied, used against the API, listed without the secret, revoked), the user's tunnel share
-links (made through the API, revoked in the page), linked accounts, signing out everywhere, the keyboard on the
+links (made through the API, revoked in the page), linked accounts (linked and unlinked for real, with the shared
+console's API as the OpenID Connect provider of a second installation), signing out everywhere, the keyboard on the
 tab list, and dark mode.
 
 Users of this module are named `ac-*`; each test that ends sessions or changes a password has a user of its own.
@@ -9,17 +10,20 @@ Users of this module are named `ac-*`; each test that ends sessions or changes a
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from console_helpers import PASSWORD, PHONE, api_client, screenshot, signed_in
+from helpers import migrated_database
+from platform_fixtures import TEST_SECRET_KEYS
 from playwright.sync_api import expect
 from spaces_platform import Platform
 
@@ -246,17 +250,130 @@ def test_share_links_listed_and_revoked(browser: Any, console: Platform, user: h
 # --- linked accounts -----------------------------------------------------------------------------------------
 
 
-def test_identities_tab(browser: Any, console: Platform, user: httpx.Client) -> None:
-    """The linked-accounts tab: one "Link X" button per provider the installation offers, or (the shared test
-    platform configures none) the state saying there are none; no identity is linked to a password account."""
-    providers = httpx.get(f"{console.api_url}/api/auth/providers").json()
+def test_identities_tab_on_the_shared_platform(browser: Any, console: Platform, user: httpx.Client) -> None:
+    """The shared platform offers no sign-in provider: the tab says so, and a password account has nothing linked."""
+    assert httpx.get(f"{console.api_url}/api/auth/providers").json() == []
     with account_page(browser, console, USER, "/account/identities") as page:
         expect(page.get_by_text("No linked accounts")).to_be_visible()
-        if providers:
-            buttons = page.get_by_test_id("link-buttons").get_by_role("button")
-            expect(buttons).to_have_text([f"Link {p['display_name'] or p['name']}" for p in providers])
-        else:
-            expect(page.get_by_text("No sign-in providers")).to_be_visible()
+        expect(page.get_by_text("No sign-in providers")).to_be_visible()
+        expect(page.get_by_test_id("link-buttons")).to_have_count(0)
+
+
+@pytest.fixture(scope="module")
+def relying_party(tmp_path_factory: pytest.TempPathFactory, pg_cluster: str, podman_socket: str, base_image: str,
+                  console: Platform) -> Iterator[str]:
+    """The URL of a second installation (API and console only, own database) whose one sign-in provider, "Podium
+    Main", is the shared console's API. It is at `localhost` rather than 127.0.0.1, so the browser keeps the two
+    installations' cookies apart as it would for two sites."""
+    folder = tmp_path_factory.mktemp("account-rp")
+    with migrated_database(pg_cluster, f"console_ac_rp_{random.randrange(10**6, 10**7)}") as url:
+        rp = Platform(folder, url, podman_socket, base_image, TEST_SECRET_KEYS)
+        public_url = f"http://localhost:{rp.api_port}"
+        with closing(api_client(console, "ac-idp-admin")) as owner:
+            made = owner.post("/api/oauth/clients", json={
+                "name": "AC second installation", "confidential": True,
+                "redirect_uris": [f"{public_url}/api/auth/oidc/main/callback"]})
+            assert made.status_code == 201, made.text
+        client = made.json()
+        rp.env.update({
+            "PODIUM_PUBLIC_URL": public_url,
+            "PODIUM_CONSOLE_DIR": console.env["PODIUM_CONSOLE_DIR"],
+            "PODIUM_OIDC_PROVIDERS": "main",
+            "PODIUM_OIDC_MAIN_ISSUER": console.api_url,
+            "PODIUM_OIDC_MAIN_NAME": "Podium Main",
+            "PODIUM_OIDC_MAIN_CLIENT_ID": client["client_id"],
+            "PODIUM_OIDC_MAIN_CLIENT_SECRET": client["client_secret"],
+            "PODIUM_OIDC_ALLOW_INSECURE": "1",  # the provider is plain HTTP on loopback
+        })
+        try:
+            rp.start("api")
+            with httpx.Client(base_url=rp.api_url, timeout=30) as first:  # past the first run: a site admin
+                signup = first.post("/api/auth/signup", json={"username": "ac-rp-admin", "email": "ac-rp@example.com",
+                                                              "password": PASSWORD})
+                assert signup.status_code == 201, signup.text
+            yield public_url
+        finally:
+            rp.stop_all()
+
+
+def provider_sign_in(page: Any, console: Platform, login: str) -> None:
+    """At the provider (the shared console): sign in as `login`, then allow the second installation."""
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.url.startswith(f"{console.api_url}/login?next=%2Foauth%2Fauthorize%3F")
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name="AC second installation wants to sign you in")).to_be_visible()
+    page.get_by_role("button", name="Allow").click()
+
+
+def test_link_and_unlink_an_identity(context: Any, console: Platform, relying_party: str) -> None:
+    """"Link Podium Main" sends the browser through the provider's sign-in and consent, back to the tab, which
+    lists the identity (and offers no more link buttons); unlinking it (the user has a password) removes it."""
+    api_client(console, "ac-idp").close()
+    with httpx.Client(base_url=relying_party, timeout=30) as rp:
+        made = rp.post("/api/auth/signup", json={"username": "ac-linker", "email": "ac-linker@example.com",
+                                                 "password": PASSWORD})
+        assert made.status_code == 201, made.text
+    assert context.request.post(f"{relying_party}/api/auth/login",
+                                data={"login": "ac-linker", "password": PASSWORD}).status == 200
+    page = context.new_page()
+    page.goto(relying_party + "/account/identities")
+    expect(page.get_by_text("No linked accounts")).to_be_visible()
+    page.get_by_test_id("link-buttons").get_by_role("button", name="Link Podium Main").click()
+
+    provider_sign_in(page, console, "ac-idp")
+    page.wait_for_url(relying_party + "/account/identities")
+    row = page.locator("tr[data-provider=main]")
+    expect(row).to_contain_text("Podium Main")
+    expect(row).to_contain_text("ac-idp@example.com")
+    expect(page.get_by_text("Every provider this installation offers is linked already")).to_be_visible()
+    identities = page.request.get(f"{relying_party}/api/user/identities").json()["items"]
+    assert [(i["provider"], i["email"]) for i in identities] == [("main", "ac-idp@example.com")]
+
+    row.get_by_role("button", name="Unlink").click()
+    page.get_by_role("dialog").get_by_role("button", name="Unlink").click()
+    expect(page.get_by_test_id("toast-ok")).to_contain_text("Unlinked")
+    expect(page.get_by_text("No linked accounts")).to_be_visible()
+    expect(page.get_by_role("button", name="Link Podium Main")).to_be_visible()
+    assert page.request.get(f"{relying_party}/api/user/identities").json()["items"] == []
+
+
+def test_the_last_way_to_sign_in_stays(context: Any, console: Platform, relying_party: str) -> None:
+    """A user who signed up through the provider has no password: unlinking their one identity is refused with the
+    API's message; once they set a password (no current one asked) it may go."""
+    api_client(console, "ac-only-idp").close()
+    page = context.new_page()
+    page.goto(relying_party + "/login?next=%2Faccount%2Fidentities")
+    page.get_by_role("link", name="Sign in with Podium Main").click()
+    provider_sign_in(page, console, "ac-only-idp")
+    page.wait_for_url(relying_party + "/account/identities")
+    expect(page.get_by_text("You have no password")).to_be_visible()
+
+    page.locator("tr[data-provider=main]").get_by_role("button", name="Unlink").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Unlink").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("This is your only way to sign in")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.locator("tr[data-provider=main]")).to_be_visible()
+
+    page.get_by_role("tab", name="Profile").click()
+    form = page.locator("#pc-account-password")
+    expect(form.get_by_role("heading", name="Set a password")).to_be_visible()
+    expect(form.locator("input[name=current_password]")).to_have_count(0)
+    form.locator("input[name=new_password]").fill("my own passphrase now")
+    form.locator("input[name=confirm_password]").fill("my own passphrase now")
+    form.get_by_role("button", name="Set a password").click()
+    expect(page.get_by_test_id("toast-ok")).to_contain_text("Password set")
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+
+    page.get_by_role("tab", name="Linked accounts").click()
+    page.locator("tr[data-provider=main]").get_by_role("button", name="Unlink").click()
+    page.get_by_role("dialog").get_by_role("button", name="Unlink").click()
+    expect(page.get_by_text("No linked accounts")).to_be_visible()
+    with httpx.Client(base_url=relying_party, timeout=30) as rp:
+        signed = rp.post("/api/auth/login", json={"login": "ac-only-idp", "password": "my own passphrase now"})
+        assert signed.status_code == 200, signed.text
 
 
 # --- sessions, keyboard, dark mode ---------------------------------------------------------------------------
