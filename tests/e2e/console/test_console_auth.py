@@ -144,27 +144,25 @@ def test_already_signed_in_goes_to_next_at_once(browser: Any, console: Platform,
 
 
 def test_ended_session_sends_to_sign_in_and_back(browser: Any, console: Platform) -> None:
-    """The user's sessions are ended from an API client (logout-all) while a filtered home page is open: its next
-    request gets 401 `session_expired`, so the page goes to sign-in with the note and `next`; signing in again
-    comes back to the same page, filters included."""
+    """The user's sessions are ended from an API client (logout-all) while the New Space page is open: creating
+    the Space gets 401 `session_expired`, so the page goes to sign-in with the note and `next`; signing in again
+    comes back to the same page, its query included, and nothing was created."""
     client = api_client(console, "au-exp")
     with watched(signed_in(browser, console, "au-exp")) as context:
         page = context.new_page()
-        page.goto(console.api_url + "/?q=au-nothing-here")
-        expect(page.get_by_text("No Spaces match these filters")).to_be_visible()
+        page.goto(console.api_url + "/new?owner=au-exp")
+        page.get_by_role("textbox", name=re.compile("^Name")).fill("au-late")
 
         ended = client.post("/api/auth/logout-all")
         assert ended.status_code == 200 and ended.json()["sessions_ended"] >= 1, ended.text
-        page.get_by_role("link", name="New Space", exact=True).first.click()  # an action: it loads the page's data
-        expect(page.get_by_text("Your session has ended; sign in again.")).to_be_visible(timeout=15_000)
-        assert path_of(page).startswith("/login?next=")
-        assert "expired=1" in path_of(page)
+        page.get_by_role("button", name="Create Space").click()
+        expect(page.get_by_text("Your session has ended; sign in again.")).to_be_visible()
+        assert path_of(page) == "/login?next=%2Fnew%3Fowner%3Dau-exp&expired=1"
 
         sign_in(page, "au-exp")
-        expect(page.get_by_role("heading", name=re.compile("^(New Space|Spaces)$"))).to_be_visible()
-        assert path_of(page) in ("/new", "/?q=au-nothing-here")
-        if path_of(page) == "/?q=au-nothing-here":  # the home page's poll noticed first
-            expect(page.get_by_role("searchbox")).to_have_value("au-nothing-here")
+        expect(page.get_by_role("heading", name="New Space")).to_be_visible()
+        assert path_of(page) == "/new?owner=au-exp"
+        assert client.get("/api/spaces/au-exp/au-late").status_code == 404
     client.close()
 
 

@@ -180,6 +180,7 @@ def test_new_space_then_push_with_the_commands_shown(browser: Any, console: Plat
         expect(form.get_by_role("alert")).to_have_text(f"A Space named '{USER}/hm-notes' already exists; pick another name")
 
         name.fill("hm-web")
+        expect(form.get_by_role("alert")).to_have_count(0)  # the answer was about the name before
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, "new-space", tmp_path)
         form.get_by_role("button", name="Create Space").click()

@@ -125,7 +125,10 @@ export function NewSpaceForm({ owners, initialOwner, orgNames, onCreated }: NewS
               class="pc-input"
               name="name"
               value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
+              onInput={(e) => {
+                setName(e.currentTarget.value);
+                setError(""); // the API's answer was about the name before
+              }}
               onBlur={() => name && setNameTouched(true)}
               autoComplete="off"
               autoCapitalize="none"
