@@ -75,7 +75,7 @@ def _read_token(args: argparse.Namespace, server: str) -> str:
         return sys.stdin.readline().strip()
     import getpass
 
-    print(f"Create an API token in {server}'s console (Settings > API tokens), then paste it here.", file=sys.stderr)
+    print(f"Create an API token in {server}'s console (Account > API tokens, at /account/tokens), then paste it here.", file=sys.stderr)
     return getpass.getpass("API token: ").strip()
 
 
@@ -120,7 +120,7 @@ def _logout(args: argparse.Namespace) -> int:
     token_id = entry.get("token_id") or "{public_id}"
     print(f"Removed the stored token for {server}.")
     print(
-        "The token itself still works until you revoke it: in the console (Settings > API tokens) "
+        "The token itself still works until you revoke it: in the console (Account > API tokens) "
         f"or with DELETE {server}/api/user/tokens/{token_id}"
     )
     return 0
