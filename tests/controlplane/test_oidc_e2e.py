@@ -194,6 +194,10 @@ def test_sign_in_on_b_with_a_creates_a_linked_user(idp: tuple[Instance, Instance
         replay = browser.get(callback)
         assert replay.status_code == 401 and replay.json()["error"]["code"] == "oidc_login_failed"
         assert "already used" in replay.json()["error"]["message"]
+        # A browser (asking for HTML) is sent to the console's sign-in page, which names the failure by its code.
+        page = browser.get(callback, headers={"Accept": "text/html,application/xhtml+xml"})
+        assert page.status_code == 302
+        assert page.headers["location"] == f"/login?error=oidc_login_failed&provider={PROVIDER}"
         assert b.sql("SELECT count(*) FROM web_sessions")[0][0] == sessions
 
         # Signing in again finds the same user through the identity; an outside `next` is ignored.

@@ -1,7 +1,9 @@
 """Sign in with an upstream provider (GitHub, Google, any OpenID Connect issuer), and link one to your account.
 
 `GET /api/auth/oidc/{provider}/login?next=/path` -> the provider -> `GET /api/auth/oidc/{provider}/callback`,
-which signs the browser in (or links the identity) and sends it to `next` (a path on this site only).
+which signs the browser in (or links the identity) and sends it to `next` (a path on this site only). A callback
+that fails answers the API's JSON error, or, to a browser (`Accept: text/html`), redirects to the console's
+`/login?error=CODE&provider=NAME`, which says what went wrong in its own words.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hmac
 import logging
 import re
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -27,7 +30,7 @@ from podium_cp.auth.oidc_client import (
     start_login,
 )
 from podium_cp.auth.sessions import SESSION_COOKIE, lookup_session, set_session_cookies, start_session
-from podium_cp.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from podium_cp.errors import APIError, Conflict, Forbidden, NotFound, Unauthenticated
 from podium_cp.policy import Action, Actor, UserRef, require
 from podium_cp.settings import OidcProviderSettings, Settings
 
@@ -75,8 +78,21 @@ async def oidc_login(provider: str, request: Request, settings: SettingsDep, nex
 async def oidc_callback(
     provider: str, request: Request, settings: SettingsDep, code: str = "", state: str = "", error: str = "",
 ) -> Response:
-    """Check the state, exchange the code, validate the ID token; then sign in (or link) and go to `next`."""
+    """Check the state, exchange the code, validate the ID token; then sign in (or link) and go to `next`.
+    A failure is the API's error, or for a browser a redirect to the console's sign-in page naming its code."""
     chosen = _provider(settings, provider)
+    try:
+        return await _finish_callback(chosen, request, settings, code, state, error)
+    except APIError as exc:
+        if "text/html" not in request.headers.get("accept", ""):
+            raise
+        response = RedirectResponse("/login?" + urlencode({"error": exc.code, "provider": chosen.name}), 302)
+        response.delete_cookie(STATE_COOKIE, path=CALLBACK_PATH)
+        return response
+
+
+async def _finish_callback(chosen: OidcProviderSettings, request: Request, settings: Settings, code: str, state: str,
+                           error: str) -> Response:
     database = get_database(request)
     try:
         # Spent in its own transaction: whatever happens next, this state cannot be used again.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { providerHref, signInTarget, spaceOf, withNext } from "../../src/console/pages/auth/next";
+import { providerFailure, providerHref, signInTarget, spaceOf, withNext } from "../../src/console/pages/auth/next";
 
 describe("where sign-in goes next", () => {
   it("routes to console pages inside the app", () => {
@@ -43,5 +43,15 @@ describe("where sign-in goes next", () => {
     expect(spaceOf("/api/auth/space-login?space=%3Cb%3E")).toBeNull();
     expect(spaceOf("/spaces/acme/demo")).toBeNull();
     expect(spaceOf(null)).toBeNull();
+  });
+});
+
+describe("providerFailure", () => {
+  it("says what failed in its own words, never the URL's", () => {
+    expect(providerFailure(null, "acme")).toBeNull();
+    expect(providerFailure("signup_closed", "acme")).toMatch(/sign-up is closed/);
+    expect(providerFailure("identity_taken", "acme")).toMatch(/already linked/);
+    expect(providerFailure("oidc_login_failed", "acme")).toMatch(/Signing in with acme did not work/);
+    expect(providerFailure("<script>", "<b>evil</b>")).toMatch(/Signing in with the identity provider did not work/);
   });
 });

@@ -12,7 +12,7 @@ import type { Me } from "../../types";
 import { Button, errorText } from "../../ui/button";
 import { Field, FormError, Input } from "../../ui/form";
 import { Spinner } from "../../ui/misc";
-import { continueAfterSignIn, providerHref, spaceOf, withNext } from "./next";
+import { continueAfterSignIn, providerFailure, providerHref, spaceOf, withNext } from "./next";
 import type { Provider, SetupState } from "./types";
 import "./auth.css";
 
@@ -93,11 +93,26 @@ export function LoginPage() {
   const space = spaceOf(next);
   const setup = useResource(() => api.get<SetupState>("/api/auth/setup", { quiet401: true }), "setup");
 
-  // Signed in (already, or just now through the form): on to `next`.
-  useEffect(() => {
-    if (me) continueAfterSignIn(next);
-  }, [me, next]);
+  const failure = providerFailure(query.get("error"), query.get("provider"));
 
+  // Signed in (already, or just now through the form): on to `next` (a failed link waits to be read first).
+  useEffect(() => {
+    if (me && !failure) continueAfterSignIn(next);
+  }, [me, next, failure]);
+
+  if (me && failure) {
+    return (
+      <div class="pc-narrow pc-auth">
+        <div class="pc-card pc-auth-card">
+          <h1>Not linked</h1>
+          <p class="pc-error pc-form-error" role="alert">
+            {failure}
+          </p>
+          <Link href="/account/identities">Back to your linked accounts</Link>
+        </div>
+      </div>
+    );
+  }
   if (me) return <Spinner label="Signing in" />;
   return (
     <div class="pc-narrow pc-auth">
@@ -106,6 +121,11 @@ export function LoginPage() {
         {expired && (
           <p class="pc-warning" role="status">
             Your session has ended; sign in again.
+          </p>
+        )}
+        {failure && (
+          <p class="pc-error pc-form-error" role="alert">
+            {failure}
           </p>
         )}
         {space && (

@@ -60,3 +60,25 @@ export function continueAfterSignIn(next: string | null | undefined): void {
   if (target.fullLoad) location.assign(target.path);
   else navigate(target.path, { replace: true });
 }
+
+const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,40}$/;
+
+/**
+ * What to tell someone whose sign-in with an identity provider failed: the API's callback redirects here with
+ * `?error=CODE&provider=NAME`. Only known codes get their words (never text from the URL); a provider name is
+ * shown only when it looks like one.
+ */
+export function providerFailure(code: string | null, provider: string | null): string | null {
+  if (!code) return null;
+  const who = provider && PROVIDER_NAME.test(provider) ? provider : "the identity provider";
+  switch (code) {
+    case "signup_closed":
+      return `No account here is linked to that ${who} account, and sign-up is closed: ask an admin for an invitation.`;
+    case "identity_taken":
+      return `That ${who} account is already linked to another Podium account.`;
+    case "oidc_link_failed":
+      return "Linking must finish in the browser session that started it: sign in, then link the account again.";
+    default:
+      return `Signing in with ${who} did not work; try again, or sign in with your password.`;
+  }
+}
