@@ -4,8 +4,11 @@ with the real CLI, and screenshots (to docs/images with PODIUM_SCREENSHOTS=1).""
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +107,43 @@ def screenshot(page: Any, name: str, tmp_path: Path) -> Path:
     path = folder / f"console-{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+@contextmanager
+def second_installation(folder: Path, pg_cluster: str, podman_socket: str, base_image: str, console: Platform,
+                        prefix: str) -> Iterator[Platform]:
+    """A second installation (API and console only, own database) whose one sign-in provider, "Podium Main", is the
+    shared console's API, with a real OAuth client registered there by `PREFIX-idp-admin`, and a first user
+    `PREFIX-rp-admin` so that it is past its first run. Its public URL is `http://localhost:PORT`: another host than
+    the console's 127.0.0.1, so the browser keeps the two installations' cookies apart as it would for two sites."""
+    from helpers import migrated_database  # tests/controlplane (on sys.path through platform_fixtures)
+    from platform_fixtures import TEST_SECRET_KEYS
+
+    with migrated_database(pg_cluster, f"console_{prefix}_rp_{random.randrange(10**6, 10**7)}") as url:
+        rp = Platform(folder, url, podman_socket, base_image, TEST_SECRET_KEYS)
+        public_url = f"http://localhost:{rp.api_port}"
+        with closing(api_client(console, f"{prefix}-idp-admin")) as owner:
+            made = owner.post("/api/oauth/clients", json={
+                "name": f"{prefix.upper()} second installation", "confidential": True,
+                "redirect_uris": [f"{public_url}/api/auth/oidc/main/callback"]})
+            assert made.status_code == 201, made.text
+        client = made.json()
+        rp.env.update({
+            "PODIUM_PUBLIC_URL": public_url,
+            "PODIUM_CONSOLE_DIR": console.env["PODIUM_CONSOLE_DIR"],
+            "PODIUM_OIDC_PROVIDERS": "main",
+            "PODIUM_OIDC_MAIN_ISSUER": console.api_url,
+            "PODIUM_OIDC_MAIN_NAME": "Podium Main",
+            "PODIUM_OIDC_MAIN_CLIENT_ID": client["client_id"],
+            "PODIUM_OIDC_MAIN_CLIENT_SECRET": client["client_secret"],
+            "PODIUM_OIDC_ALLOW_INSECURE": "1",  # the provider is plain HTTP on loopback
+        })
+        try:
+            rp.start("api")
+            with httpx.Client(base_url=rp.api_url, timeout=30) as first:
+                signup = first.post("/api/auth/signup", json={
+                    "username": f"{prefix}-rp-admin", "email": f"{prefix}-rp@example.com", "password": PASSWORD})
+                assert signup.status_code == 201, signup.text
+            yield rp
+        finally:
+            rp.stop_all()

@@ -10,20 +10,17 @@ Users of this module are named `ac-*`; each test that ends sessions or changes a
 
 from __future__ import annotations
 
-import random
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from console_helpers import PASSWORD, PHONE, api_client, screenshot, signed_in
-from helpers import migrated_database
-from platform_fixtures import TEST_SECRET_KEYS
+from console_helpers import PASSWORD, PHONE, api_client, screenshot, second_installation, signed_in
 from playwright.sync_api import expect
 from spaces_platform import Platform
 
@@ -262,38 +259,10 @@ def test_identities_tab_on_the_shared_platform(browser: Any, console: Platform, 
 @pytest.fixture(scope="module")
 def relying_party(tmp_path_factory: pytest.TempPathFactory, pg_cluster: str, podman_socket: str, base_image: str,
                   console: Platform) -> Iterator[str]:
-    """The URL of a second installation (API and console only, own database) whose one sign-in provider, "Podium
-    Main", is the shared console's API. It is at `localhost` rather than 127.0.0.1, so the browser keeps the two
-    installations' cookies apart as it would for two sites."""
-    folder = tmp_path_factory.mktemp("account-rp")
-    with migrated_database(pg_cluster, f"console_ac_rp_{random.randrange(10**6, 10**7)}") as url:
-        rp = Platform(folder, url, podman_socket, base_image, TEST_SECRET_KEYS)
-        public_url = f"http://localhost:{rp.api_port}"
-        with closing(api_client(console, "ac-idp-admin")) as owner:
-            made = owner.post("/api/oauth/clients", json={
-                "name": "AC second installation", "confidential": True,
-                "redirect_uris": [f"{public_url}/api/auth/oidc/main/callback"]})
-            assert made.status_code == 201, made.text
-        client = made.json()
-        rp.env.update({
-            "PODIUM_PUBLIC_URL": public_url,
-            "PODIUM_CONSOLE_DIR": console.env["PODIUM_CONSOLE_DIR"],
-            "PODIUM_OIDC_PROVIDERS": "main",
-            "PODIUM_OIDC_MAIN_ISSUER": console.api_url,
-            "PODIUM_OIDC_MAIN_NAME": "Podium Main",
-            "PODIUM_OIDC_MAIN_CLIENT_ID": client["client_id"],
-            "PODIUM_OIDC_MAIN_CLIENT_SECRET": client["client_secret"],
-            "PODIUM_OIDC_ALLOW_INSECURE": "1",  # the provider is plain HTTP on loopback
-        })
-        try:
-            rp.start("api")
-            with httpx.Client(base_url=rp.api_url, timeout=30) as first:  # past the first run: a site admin
-                signup = first.post("/api/auth/signup", json={"username": "ac-rp-admin", "email": "ac-rp@example.com",
-                                                              "password": PASSWORD})
-                assert signup.status_code == 201, signup.text
-            yield public_url
-        finally:
-            rp.stop_all()
+    """The URL of a second installation whose one sign-in provider, "Podium Main", is the shared console's API."""
+    with second_installation(tmp_path_factory.mktemp("account-rp"), pg_cluster, podman_socket, base_image, console,
+                             "ac") as rp:
+        yield rp.env["PODIUM_PUBLIC_URL"]
 
 
 def provider_sign_in(page: Any, console: Platform, login: str) -> None:

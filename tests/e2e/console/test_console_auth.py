@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
-from console_helpers import PASSWORD, api_client, screenshot, signed_in
+from console_helpers import PASSWORD, api_client, screenshot, second_installation, signed_in
 from helpers import migrated_database
 from platform_fixtures import TEST_SECRET_KEYS
 from playwright.sync_api import expect
@@ -294,42 +294,10 @@ def test_sign_up_with_an_invitation_joins_the_org(context: Any, console: Platfor
 @pytest.fixture(scope="module")
 def relying_party(tmp_path_factory: pytest.TempPathFactory, pg_cluster: str, podman_socket: str, base_image: str,
                   console: Platform) -> Iterator[Platform]:
-    """A second installation (API only, own database) whose one identity provider is the shared console's API.
-
-    Its public URL is `http://localhost:PORT`: another host than the console's 127.0.0.1, so the browser keeps
-    the two installations' session cookies apart, as it would for two real sites.
-    """
-    folder = tmp_path_factory.mktemp("relying-party")
-    name = f"console_au_rp_{random.randrange(10**6, 10**7)}"
-    with migrated_database(pg_cluster, name) as url:
-        rp = Platform(folder, url, podman_socket, base_image, TEST_SECRET_KEYS)
-        public_url = f"http://localhost:{rp.api_port}"
-        with closing(api_client(console, "au-idp-admin")) as owner:  # registers the client on the provider
-            client = owner.post("/api/oauth/clients", json={
-                "name": "AU second installation", "confidential": True,
-                "redirect_uris": [f"{public_url}/api/auth/oidc/main/callback"]})
-            assert client.status_code == 201, client.text
-        registered = client.json()
-        rp.env.update({
-            "PODIUM_PUBLIC_URL": public_url,
-            "PODIUM_CONSOLE_DIR": console.env["PODIUM_CONSOLE_DIR"],
-            "PODIUM_OIDC_PROVIDERS": "main",
-            "PODIUM_OIDC_MAIN_ISSUER": console.api_url,
-            "PODIUM_OIDC_MAIN_NAME": "Podium Main",
-            "PODIUM_OIDC_MAIN_CLIENT_ID": registered["client_id"],
-            "PODIUM_OIDC_MAIN_CLIENT_SECRET": registered["client_secret"],
-            "PODIUM_OIDC_ALLOW_INSECURE": "1",  # the provider is plain HTTP on loopback
-        })
-        try:
-            rp.start("api")
-            # A first user, so that the second installation is past its first run.
-            with httpx.Client(base_url=rp.api_url, timeout=30) as first:
-                made = first.post("/api/auth/signup", json={"username": "au-rp-admin", "email": "rp@example.com",
-                                                            "password": PASSWORD})
-                assert made.status_code == 201, made.text
-            yield rp
-        finally:
-            rp.stop_all()
+    """A second installation whose one identity provider is the shared console's API."""
+    with second_installation(tmp_path_factory.mktemp("relying-party"), pg_cluster, podman_socket, base_image, console,
+                             "au") as rp:
+        yield rp
 
 
 def test_sign_in_with_an_identity_provider(context: Any, console: Platform, relying_party: Platform,
