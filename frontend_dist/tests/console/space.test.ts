@@ -195,6 +195,8 @@ describe("revisions", () => {
       [1, 1, false, false],
     ]);
     expect(revisionRows([revision(1)], [], null, 1)[0].build).toBeNull();
+    // a revision the Space's (polled) answer does not know yet is the latest already
+    expect(revisionRows([revision(1), revision(2)], [], 1, 1).map((r) => r.latest)).toEqual([true, false]);
   });
 
   it("writes sizes in words", () => {

@@ -43,6 +43,15 @@ export function AppTab({ space }: { space: Space }) {
           data-testid="space-frame"
         />
       )}
+      {view.embed && space.visibility !== "public" && (
+        <p class="pc-muted pc-space-frame-hint">
+          A {space.visibility} Space asks you to sign in to it once: if the app does not show here,{" "}
+          <a href={space.url} target="_blank" rel="noopener noreferrer">
+            open it in a new tab
+          </a>{" "}
+          and reload this page.
+        </p>
+      )}
       <StageHistory space={space} />
     </>
   );

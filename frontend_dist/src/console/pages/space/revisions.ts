@@ -10,8 +10,12 @@ export interface RevisionRow {
   latest: boolean;
 }
 
-/** Each revision with its newest build (joined by revision number), which one serves and which is latest. */
+/**
+ * Each revision with its newest build (joined by revision number), which one serves and which is the latest
+ * (the Space's, or a newer one the list already holds: the two are polled apart).
+ */
 export function revisionRows(revisions: Revision[], builds: Build[], serving: number | null, latest: number | null): RevisionRow[] {
+  const newestNumber = Math.max(latest ?? 0, ...revisions.map((revision) => revision.number));
   const newest = new Map<number, Build>();
   for (const build of builds) {
     const known = newest.get(build.revision);
@@ -23,7 +27,7 @@ export function revisionRows(revisions: Revision[], builds: Build[], serving: nu
       revision,
       build: newest.get(revision.number) ?? null,
       serving: revision.number === serving,
-      latest: revision.number === latest,
+      latest: revision.number === newestNumber,
     }));
 }
 

@@ -38,8 +38,13 @@ function CreateForm({ path, onCreated }: { path: string; onCreated: (link: NewSh
     <form class="pc-share-create" onSubmit={submit} noValidate>
       <FormError error={error} />
       <div class="pc-env-add-fields">
-        <Field label="Label" hint="A note to tell the links apart (who it is for).">
-          <Input value={label} maxLength={200} onInput={(e) => setLabel(e.currentTarget.value)} />
+        <Field label="Label">
+          <Input
+            value={label}
+            maxLength={200}
+            placeholder="Who it is for"
+            onInput={(e) => setLabel(e.currentTarget.value)}
+          />
         </Field>
         <Field label="Works for">
           <Select value={lifetime} options={LIFETIMES} onChange={setLifetime} />
