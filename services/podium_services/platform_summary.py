@@ -29,7 +29,7 @@ def summary(args: argparse.Namespace, env: Mapping[str, str], data_dir: Path, pa
                   f"API token in {data_dir / 'admin-token'})"]
     lines += [f"  data                  {data_dir}",
               "Push your own Space from its folder (README.md front matter + app.py):",
-              f"  podium login --server {api}      # paste an API token (console: Account > Tokens, or the admin's)",
+              f"  podium login --server {api}      # paste an API token (console: Account > API tokens, or the admin's)",
               f"  podium push . --space {admin}/my-space",
               "Share an app on this machine at a public URL (share link, at most 7 days):",
               f"  export PODIUM_SHARE_SERVER={env['PODIUM_SHARE_SERVER']}",
