@@ -8,8 +8,6 @@ links answer 404 like unknown ones, so a token never learns whether an id exists
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import secrets
@@ -23,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podium_cp.db.base import utcnow
+from podium_cp.db.keyset import fetch_newest_first
 from podium_cp.deeplinks.tokens import Scope
 from podium_cp.errors import APIError, Forbidden, Gone, InvalidInput, NotFound
 from podium_cp.models import DeepLink, ShareLink, Space
@@ -206,23 +205,6 @@ async def open_link(db: AsyncSession, scope: Scope, link_id: str, *, now: dateti
 # --- the user-facing side: one Space's links ---------------------------------------------------------------
 
 
-def _encode_cursor(created_at: datetime, link_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{link_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    bad = InvalidInput("This cursor is not valid; pass the next_cursor of a previous page", code="bad_cursor")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, _, link_id = raw.partition("|")
-        created_at = datetime.fromisoformat(when)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise bad from None
-    if created_at.tzinfo is None or not ID_PATTERN.fullmatch(link_id):
-        raise bad
-    return created_at, link_id
-
-
 async def list_links(
     db: AsyncSession, space_id: int, *, limit: int, cursor: str | None = None, now: datetime | None = None
 ) -> tuple[Sequence[Row[Any]], str | None]:
@@ -230,17 +212,8 @@ async def list_links(
     (with `labels`), and the cursor of the next page (None on the last)."""
     now = now or utcnow()
     stmt = select(*_SUMMARY).where(DeepLink.space_id == space_id, DeepLink.expires_at > now)
-    if cursor:
-        created_at, link_id = _decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(DeepLink.created_at < created_at, and_(DeepLink.created_at == created_at, DeepLink.id < link_id))
-        )
-    stmt = stmt.order_by(DeepLink.created_at.desc(), DeepLink.id.desc()).limit(limit + 1)
-    rows = (await db.execute(stmt)).all()
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, _encode_cursor(rows[-1].created_at, rows[-1].id)
+    return await fetch_newest_first(db, stmt, DeepLink.created_at, DeepLink.id, limit=limit, cursor=cursor,
+                                    id_pattern=ID_PATTERN)
 
 
 async def show_link(

@@ -8,8 +8,6 @@ router (`podium_cp/router/space_share.py`) turns a checked secret into a cookie 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 import secrets
@@ -18,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from podium_cp.db.base import utcnow
+from podium_cp.db.keyset import fetch_newest_first
 from podium_cp.errors import InvalidInput, NotFound
 from podium_cp.models import SpaceShareLink, User
 
@@ -117,23 +116,6 @@ async def create_link(
     return IssuedSpaceShareLink(link=link, token=token)
 
 
-def _encode_cursor(created_at: datetime, link_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{link_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    bad = InvalidInput("This cursor is not valid; pass the next_cursor of a previous page", code="bad_cursor")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        when, _, link_id = raw.partition("|")
-        created_at = datetime.fromisoformat(when)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise bad from None
-    if created_at.tzinfo is None or not ID_PATTERN.fullmatch(link_id):
-        raise bad
-    return created_at, link_id
-
-
 async def list_links(
     db: AsyncSession, space_id: int, *, limit: int, cursor: str | None = None
 ) -> tuple[Sequence[Any], str | None]:
@@ -144,16 +126,8 @@ async def list_links(
         .outerjoin(User, User.id == SpaceShareLink.created_by_id)
         .where(SpaceShareLink.space_id == space_id)
     )
-    if cursor:
-        created_at, link_id = _decode_cursor(cursor)
-        stmt = stmt.where(or_(SpaceShareLink.created_at < created_at,
-                              and_(SpaceShareLink.created_at == created_at, SpaceShareLink.id < link_id)))
-    stmt = stmt.order_by(SpaceShareLink.created_at.desc(), SpaceShareLink.id.desc()).limit(limit + 1)
-    rows = (await db.execute(stmt)).all()
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, _encode_cursor(rows[-1].created_at, rows[-1].id)
+    return await fetch_newest_first(db, stmt, SpaceShareLink.created_at, SpaceShareLink.id, limit=limit,
+                                    cursor=cursor, id_pattern=ID_PATTERN)
 
 
 async def revoke_link(
