@@ -24,6 +24,7 @@ APT_PACKAGES=(
     buildah
     runc
     debootstrap
+    docker-registry
 )
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1

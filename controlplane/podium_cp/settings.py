@@ -109,6 +109,22 @@ class Settings:
     spaces_api_url: str = ""
     # The web console's build (`npm run build` in frontend_dist), served by the API at / (docs/design/console.md).
     console_dir: Path = DEFAULT_CONSOLE_DIR
+    # Where Spaces run (docs/design/kubernetes.md): "docker" (the Docker API; Podman's socket) or "kubernetes".
+    runtime: str = "docker"
+    # Kubernetes: the namespace Spaces run in (the control plane's RBAC covers only it), a placement file (per
+    # flavor: node selector, affinity, tolerations; JSON or YAML; None: the NVIDIA GPU operator's labels), the
+    # image pull Secrets every Space pod names, and which pods may reach Spaces (the router's namespace and labels).
+    kube_namespace: str = "podium-spaces"
+    kube_placement_file: Path | None = None
+    kube_image_pull_secrets: tuple[str, ...] = ()
+    kube_router_namespace: str = "podium"
+    kube_router_labels: tuple[tuple[str, str], ...] = (("app.kubernetes.io/name", "podium-router"),)
+    # An OCI registry the builder pushes Space images to ("HOST[:PORT]/PATH"; empty: images stay in the local
+    # engine, enough for one machine), its credentials, and whether its TLS certificate is checked.
+    registry: str = ""
+    registry_username: str = ""
+    registry_password: str = ""
+    registry_tls_verify: bool = True
 
     def __post_init__(self) -> None:
         if self.spaces_api_socket == _UNSET_PATH:
@@ -162,6 +178,7 @@ class Settings:
             build_stale_after_s=_int(env, "PODIUM_BUILD_STALE_AFTER", 60),
             runtime_namespace=_namespace(env),
             console_dir=Path(env.get("PODIUM_CONSOLE_DIR") or DEFAULT_CONSOLE_DIR).resolve(),
+            **_runtime_settings(env),
             **_share_settings(env, spaces_domain),
             **_deep_link_settings(env),
         )
@@ -276,6 +293,50 @@ def _namespace(env: Mapping[str, str]) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,30}", raw):
         raise SettingsError(f"PODIUM_RUNTIME_NAMESPACE={raw!r}: use 1-31 lower-case letters, digits and hyphens")
     return raw
+
+
+_DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_LABEL_KEY = r"([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?"
+_LABEL_VALUE = r"([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?"
+
+
+def _runtime_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """PODIUM_RUNTIME, PODIUM_KUBE_* and PODIUM_REGISTRY* (docs/operators.md lists them)."""
+    runtime = (env.get("PODIUM_RUNTIME") or "docker").strip()
+    if runtime not in ("docker", "kubernetes"):
+        raise SettingsError(f"PODIUM_RUNTIME={runtime!r}: use docker (one machine) or kubernetes (a cluster)")
+    out: dict[str, Any] = {"runtime": runtime}
+    for name, key, default in (("PODIUM_KUBE_NAMESPACE", "kube_namespace", "podium-spaces"),
+                               ("PODIUM_KUBE_ROUTER_NAMESPACE", "kube_router_namespace", "podium")):
+        value = (env.get(name) or default).strip()
+        if not re.fullmatch(_DNS_LABEL, value):
+            raise SettingsError(f"{name}={value!r}: a Kubernetes namespace is 1-63 lower-case letters, digits, hyphens")
+        out[key] = value
+    placement = (env.get("PODIUM_KUBE_PLACEMENT") or "").strip()
+    if placement and not Path(placement).is_file():
+        raise SettingsError(f"PODIUM_KUBE_PLACEMENT={placement!r} is not a file; point it at the placement file")
+    out["kube_placement_file"] = Path(placement) if placement else None
+    secrets = tuple(s.strip() for s in (env.get("PODIUM_KUBE_IMAGE_PULL_SECRETS") or "").split(",") if s.strip())
+    for secret in secrets:
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", secret):
+            raise SettingsError(f"PODIUM_KUBE_IMAGE_PULL_SECRETS: {secret!r} is not a Secret name")
+    out["kube_image_pull_secrets"] = secrets
+    raw_labels = env.get("PODIUM_KUBE_ROUTER_LABELS") or "app.kubernetes.io/name=podium-router"
+    labels = []
+    for item in (part.strip() for part in raw_labels.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(_LABEL_KEY, key) or not re.fullmatch(_LABEL_VALUE, value):
+            raise SettingsError(f"PODIUM_KUBE_ROUTER_LABELS: {item!r} is not KEY=VALUE (Kubernetes label syntax)")
+        labels.append((key, value))
+    out["kube_router_labels"] = tuple(labels)
+    registry = (env.get("PODIUM_REGISTRY") or "").strip().rstrip("/")
+    if registry and not re.fullmatch(r"[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*", registry):
+        raise SettingsError(f"PODIUM_REGISTRY={registry!r}: use HOST[:PORT][/PATH] in lower case, no scheme")
+    out["registry"] = registry
+    out["registry_username"] = env.get("PODIUM_REGISTRY_USERNAME", "")
+    out["registry_password"] = env.get("PODIUM_REGISTRY_PASSWORD", "")
+    out["registry_tls_verify"] = _bool(env, "PODIUM_REGISTRY_TLS_VERIFY", True)
+    return out
 
 
 def _ca_bundle(env: Mapping[str, str]) -> str | None:

@@ -11,7 +11,15 @@ import docker  # type: ignore[import-untyped]
 from docker.errors import APIError, DockerException, NotFound  # type: ignore[import-untyped]
 from docker.types import DeviceRequest  # type: ignore[import-untyped]
 
-from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, Mount, Replica, RuntimeHandle, RuntimeStatus
+from podium_cp.runtime.base import (
+    ContainerEngineError,
+    ContainerSpec,
+    Mount,
+    NodeCapacity,
+    Replica,
+    RuntimeHandle,
+    RuntimeStatus,
+)
 
 CONTAINER_PREFIX = "podium-space-"
 LABEL_SPACE_ID = "org.podium.space-id"
@@ -46,6 +54,9 @@ class DockerRuntime:
     containers carry it (name and label) and `replicas()` sees only those, so installations can share an engine.
     """
 
+    name = "docker"
+    places_gpus = False  # the reconciler picks this node's GPUs (runtime/inventory.py)
+
     def __init__(
         self,
         docker_client: docker.DockerClient,
@@ -72,7 +83,7 @@ class DockerRuntime:
                 spec.image,
                 name=name,
                 detach=True,
-                environment=dict(spec.env),
+                environment={**spec.env, **spec.secret_env},
                 labels=labels,
                 nano_cpus=int(spec.cpu * 1_000_000_000),
                 mem_limit=f"{spec.memory_mb}m",
@@ -162,6 +173,10 @@ class DockerRuntime:
                         labels=labels, state=str(attrs.get("State") or "unknown"))
             )
         return replicas
+
+    def capacity(self) -> list[NodeCapacity]:
+        """This machine as one node of pool "local" (filled in by the capacity view's issue work)."""
+        return []
 
     def _remove_by_name(self, name: str) -> None:
         try:
