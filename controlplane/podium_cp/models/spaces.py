@@ -8,7 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from podium_cp.db.base import Base, CreatedMixin, IdMixin, utcnow
@@ -20,6 +31,7 @@ STAGES = (
     "RUNTIME_ERROR", "SLEEPING", "PAUSED", "STOPPED", "DELETING", "WAITING_FOR_HARDWARE",
 )
 BUILD_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+MAX_REPLICAS = 10  # replicas of one Space (PATCH /api/spaces/O/N `replicas`: 1 to 10)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -63,6 +75,7 @@ class Space(IdMixin, CreatedMixin, Base):
         CheckConstraint("desired_state IN ('running', 'paused', 'deleted')", name="desired_state_known"),
         CheckConstraint(_in("stage", STAGES), name="stage_known"),
         CheckConstraint("deep_link_retention_days BETWEEN 1 AND 365", name="deep_link_retention_days_range"),
+        CheckConstraint(f"replicas BETWEEN 1 AND {MAX_REPLICAS}", name="replicas_range"),
     )
 
     name: Mapped[str] = mapped_column(String(39))
@@ -93,6 +106,9 @@ class Space(IdMixin, CreatedMixin, Base):
     deep_link_retention_days: Mapped[int] = mapped_column(
         Integer, default=DEEP_LINK_RETENTION_DAYS, server_default=str(DEEP_LINK_RETENTION_DAYS)
     )
+    # How many replicas the runtime runs behind the Space's URL (a cluster; one machine runs one). A GPU Space's
+    # replicas each hold its flavor's GPUs against the org's quota.
+    replicas: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class SpaceRevision(IdMixin, CreatedMixin, Base):
@@ -202,3 +218,22 @@ class SpaceStageEvent(IdMixin, Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     stage: Mapped[str] = mapped_column(String(24))
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class RuntimeCapacity(Base):
+    """One node Spaces may run on, as the runtime last reported it (the reconciler replaces every row about every
+    30 s): what it has and what running replicas have not requested yet. GET /api/hardware/capacity reads it."""
+
+    __tablename__ = "runtime_capacity"
+
+    name: Mapped[str] = mapped_column(String(253), primary_key=True)  # the node's name
+    pool: Mapped[str] = mapped_column(String(100))  # "local" on one machine; a cluster's node pool
+    gpu_type: Mapped[str] = mapped_column(String(100), default="")
+    gpus: Mapped[int] = mapped_column(Integer, default=0)
+    gpus_free: Mapped[int] = mapped_column(Integer, default=0)
+    cpu: Mapped[float] = mapped_column(Float, default=0.0)
+    cpu_free: Mapped[float] = mapped_column(Float, default=0.0)
+    memory_mb: Mapped[int] = mapped_column(BigInteger, default=0)
+    memory_mb_free: Mapped[int] = mapped_column(BigInteger, default=0)
+    schedulable: Mapped[bool] = mapped_column(default=True)
+    observed_at: Mapped[datetime] = mapped_column(default=utcnow)
