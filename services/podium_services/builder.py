@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     async def body(stop: asyncio.Event) -> None:
-        from podium_cp.builds.engine import ImageBuilder, docker_client_from_env
+        from podium_cp.builds.engine import ImageBuilder, docker_client_from_env, registry_from_settings
         from podium_cp.builds.worker import BuildWorker
         from podium_cp.db import Database
         from podium_cp.storage.factory import object_store_from_settings
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             base_image=settings.space_base_image,
             ca_bundle=settings.ca_bundle,
             namespace=settings.runtime_namespace,
+            registry=registry_from_settings(settings),
             stale_after=timedelta(seconds=settings.build_stale_after_s),
         )
         try:

@@ -6,6 +6,11 @@ files with the Dockerfile Podium writes (or the Space's own, for `sdk: docker`),
 meanwhile writes the log lines into `build_log_lines` (every `FLUSH_EVERY_S`) and heartbeats the job. The
 finished log is also stored in the object store (`logs/builds/<id>.log`).
 
+With a registry (`registry=RegistryConfig`, from PODIUM_REGISTRY*) the built image is then tagged
+`REGISTRY/<namespace>-space-<space id>:<build id>` and pushed (its progress goes to the same live log);
+`builds.image` holds that reference, which is what a cluster pulls. A failed push fails the build (the local image
+stays). Without one, `builds.image` is the local tag (one machine).
+
 What the Space shows afterwards:
 - success: `APP_STARTING` (the reconciler starts the new image and moves it to `RUNNING`);
 - failure: `BUILD_ERROR` with the reason, or, when an older revision still serves, `RUNNING` with a message
@@ -35,7 +40,7 @@ from sqlalchemy import select
 
 from podium.spaces import SpaceMetadata
 from podium_cp.builds.dockerfile import build_context, render_dockerfile
-from podium_cp.builds.engine import BuildFailed
+from podium_cp.builds.engine import BuildFailed, RegistryConfig
 from podium_cp.builds.queue import STALE_AFTER, append_log, claim_next, finish, heartbeat
 from podium_cp.db.engine import Database
 from podium_cp.models.spaces import Build, Space, SpaceRevision
@@ -59,6 +64,10 @@ class ImageBuilding(Protocol):
     def build(
         self, context_tar: bytes, tag: str, *, on_log: Callable[[str], None], ca_bundle_path: str | None = None
     ) -> str: ...
+
+    def push(self, image: str, reference: str, registry: RegistryConfig, *, on_log: Callable[[str], None]) -> str:
+        """Push `image` as `reference`; returns `reference@digest` (called only with a registry)."""
+        ...
 
 
 def image_tag(owner: str, name: str, revision: int, build_id: int, namespace: str = "podium") -> str:
@@ -117,6 +126,7 @@ class BuildWorker:
         ca_bundle: str | None = None,
         worker_id: str | None = None,
         namespace: str = "podium",
+        registry: RegistryConfig | None = None,
         poll_s: float = 1.0,
         stale_after: timedelta = STALE_AFTER,
         heartbeat_s: float = HEARTBEAT_EVERY_S,
@@ -127,6 +137,7 @@ class BuildWorker:
         self.base_image = base_image
         self.ca_bundle = ca_bundle
         self.namespace = namespace
+        self.registry = registry
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.poll_s = poll_s
         self.stale_after = stale_after
@@ -208,8 +219,18 @@ class BuildWorker:
             await self._end(job, live, ok=False, error=error)
             return
 
+        registry = self.registry
+        reference = registry.reference(self.namespace, job.space_id, job.build_id) if registry else None
+
         def run_build() -> str:
-            return self.builder.build(context, tag, on_log=live.add, ca_bundle_path=self.ca_bundle)
+            image = self.builder.build(context, tag, on_log=live.add, ca_bundle_path=self.ca_bundle)
+            if registry is None or reference is None:
+                return image
+            live.add(f"==> Built {tag} in {time.monotonic() - started:.1f} s")
+            live.add(f"==> Pushing {reference}")
+            pushed = self.builder.push(tag, reference, registry, on_log=live.add)
+            live.add(f"==> Pushed {pushed}")
+            return image
 
         task = asyncio.ensure_future(to_thread.run_sync(run_build, abandon_on_cancel=True))
         held = True
@@ -235,6 +256,9 @@ class BuildWorker:
         if not held:
             log.warning("builder %s: build %s was taken over while it ran; its result is dropped",
                         self.worker_id, job.build_id)
+            return
+        if reference is not None:
+            await self._end(job, live, ok=True, image=reference)
             return
         live.add(f"==> Built {tag} in {seconds:.1f} s")
         await self._end(job, live, ok=True, image=tag if image else None)
