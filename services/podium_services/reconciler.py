@@ -4,7 +4,8 @@
         python -m podium_services.reconciler [--interval 0.5]
 
 Starts, restarts (with back-off), sleeps, pauses and removes Space containers through the container engine's
-Docker-compatible socket; see podium_cp/spaces/reconciler.py. GPUs come from `nvidia-smi` on this node. Only one
+Docker-compatible socket, or on a Kubernetes cluster with PODIUM_RUNTIME=kubernetes (docs/design/kubernetes.md);
+see podium_cp/spaces/reconciler.py. On one machine, GPUs come from `nvidia-smi` on this node. Only one
 reconciler works at a time (a second one stands by); killing it at any moment loses nothing.
 """
 
@@ -26,15 +27,23 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         return 2
 
+    from podium_cp.runtime.factory import runtime_from_settings
+    from podium_cp.runtime.inventory import probe_gpus
+    from podium_cp.settings import SettingsError
+
+    gpus = probe_gpus() if settings.runtime == "docker" else []  # a cluster places GPUs and reports its own
+    try:
+        runtime = runtime_from_settings(settings, gpus=gpus)
+    except SettingsError as error:
+        print(f"podium reconciler: {error}", file=sys.stderr)
+        return 2
+
     async def body(stop: asyncio.Event) -> None:
         from podium_cp.db import Database
-        from podium_cp.runtime.factory import runtime_from_env
-        from podium_cp.runtime.inventory import probe_gpus
         from podium_cp.spaces.reconciler import Reconciler
 
         database = Database(settings.database_url, pool_size=5, max_overflow=5)
-        runtime = runtime_from_env(settings.runtime_namespace)
-        reconciler = Reconciler(database, runtime, settings, interval_s=args.interval, gpus=probe_gpus())
+        reconciler = Reconciler(database, runtime, settings, interval_s=args.interval, gpus=gpus)
         try:
             if args.once:
                 await reconciler.pass_once()

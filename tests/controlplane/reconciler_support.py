@@ -27,7 +27,14 @@ from podium_cp.models.spaces import (
     SpaceRuntime,
     SpaceStageEvent,
 )
-from podium_cp.runtime.base import ContainerEngineError, ContainerSpec, Replica, RuntimeHandle, RuntimeStatus
+from podium_cp.runtime.base import (
+    ContainerEngineError,
+    ContainerSpec,
+    NodeCapacity,
+    Replica,
+    RuntimeHandle,
+    RuntimeStatus,
+)
 from podium_cp.runtime.inventory import Gpu
 from podium_cp.settings import Settings
 from podium_cp.spaces.reconciler import Reconciler
@@ -68,15 +75,22 @@ class FakeReplica:
     healthy: bool = False
     exit_code: int | None = None
     lines: list[str] = field(default_factory=list)
+    waiting: str | None = None  # the scheduler's message while it cannot be placed (RuntimeStatus.waiting_for_hardware)
 
 
 class FakeRuntime:
     """An in-memory `Runtime`: one replica per Space (a start replaces the Space's old one, as the Docker runtime
     does), every call recorded in `calls`. New replicas answer HTTP at once unless `healthy_on_start` is False;
     `fail_start` makes `start` raise ContainerEngineError with that message; `start_delay_s` makes it take that long
-    (a real engine takes a second or so: room for the reconciler's other work to interleave)."""
+    (a real engine takes a second or so: room for the reconciler's other work to interleave). `name` and
+    `places_gpus` play a Docker runtime by default (`cluster()`: a Kubernetes one); `nodes` is what `capacity()`
+    reports (`fail_capacity`: it raises instead); `wait_for_hardware` makes a replica wait for a node."""
 
     def __init__(self) -> None:
+        self.name = "docker"
+        self.places_gpus = False
+        self.nodes: list[NodeCapacity] = []
+        self.fail_capacity: str | None = None
         self.live: dict[str, FakeReplica] = {}
         self.calls: list[tuple[str, Any]] = []
         self.healthy_on_start = True
@@ -115,6 +129,8 @@ class FakeRuntime:
                 return RuntimeStatus(state="missing")
             if replica.state != "running":
                 return RuntimeStatus(state="exited", exit_code=replica.exit_code, health="unhealthy")
+            if replica.waiting is not None:
+                return RuntimeStatus(state="starting", message=replica.waiting, waiting_for_hardware=True)
             if replica.healthy:
                 return RuntimeStatus(state="running", health="healthy")
             return RuntimeStatus(state="starting", health="unhealthy")
@@ -136,7 +152,25 @@ class FakeRuntime:
             return [Replica(space_id=r.spec.space_id, handle=r.handle, labels=dict(r.spec.labels), state=r.state)
                     for r in self.live.values()]
 
+    def capacity(self) -> list[NodeCapacity]:
+        with self._lock:
+            self.calls.append(("capacity", None))
+            if self.fail_capacity is not None:
+                raise ContainerEngineError(self.fail_capacity)
+            return list(self.nodes)
+
     # what tests look at and control
+
+    def cluster(self) -> FakeRuntime:
+        """Play a cluster runtime: `kubernetes`, GPUs placed by its scheduler."""
+        self.name, self.places_gpus = "kubernetes", True
+        return self
+
+    def wait_for_hardware(self, space_id: int, message: str | None) -> None:
+        """The Space's replica waits for a node with `message` (None: it is placed)."""
+        replica = self.of(space_id)
+        assert replica is not None
+        replica.waiting = message
 
     def starts(self) -> list[ContainerSpec]:
         return [spec for name, spec in self.calls if name == "start"]

@@ -1,20 +1,26 @@
-"""Hardware flavors and org quotas: which flavors a Space can ask for, and how much of them an org may use.
+"""Hardware flavors, the runtime's capacity and org quotas: which flavors a Space can ask for, how many more of
+each fit now, and how much of them an org may use.
 
 Members read their org's quota and usage; only site administrators change it (`PUT /api/orgs/{org}/quota`).
+Any signed-in user reads the capacity (`GET /api/hardware/capacity`), which the reconciler stores about every 30 s.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from podium_cp import audit
-from podium_cp.api.deps import DB, ActorDep, SignedIn
+from podium_cp.api.deps import DB, ActorDep, SettingsDep, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
 from podium_cp.api.routes_orgs import OrgName, error_docs, find_org, org_ref
-from podium_cp.models import Flavor, OrgQuota
+from podium_cp.models import Flavor, OrgQuota, RuntimeCapacity
 from podium_cp.policy import Action, SiteRef, require
+from podium_cp.runtime.base import NodeCapacity
+from podium_cp.runtime.capacity import FlavorShape, flavor_free, pools
 from podium_cp.spaces.service import gpus_in_use, quota_for, spaces_count
 
 router = APIRouter(tags=["hardware"])
@@ -67,6 +73,62 @@ async def list_hardware(db: DB, actor: ActorDep, page: PageDep) -> Page[FlavorOu
         for (f,) in rows
     ]
     return Page[FlavorOut](items=items, next_cursor=cursor)
+
+
+class PoolOut(BaseModel):
+    """A node pool: its nodes and what is free on those that take new replicas."""
+
+    name: str
+    nodes: int
+    schedulable_nodes: int = Field(description="nodes that take new replicas (not cordoned, ready)")
+    gpu_types: list[str]
+    gpus: int
+    gpus_free: int
+    cpu: float = Field(description="cores")
+    cpu_free: float
+    memory_mb: int
+    memory_mb_free: int
+
+
+class FlavorFreeOut(BaseModel):
+    """How many more replicas of a flavor fit now."""
+
+    name: str
+    gpu_type: str | None
+    gpu_count: int
+    free: int = Field(description="replicas of this flavor that fit on the nodes now (GPU flavors on nodes with "
+                                  "their GPU type, CPU flavors on nodes without GPUs)")
+
+
+class CapacityOut(BaseModel):
+    """What the runtime reported last."""
+
+    observed_at: datetime | None = Field(description="when the reconciler read it; null: not yet")
+    backend: str = Field(description="docker (one machine) or kubernetes (a cluster)")
+    pools: list[PoolOut]
+    flavors: list[FlavorFreeOut]
+
+
+@router.get("/api/hardware/capacity", response_model=CapacityOut, summary="Capacity of the runtime",
+            responses=error_docs(401))
+async def get_capacity(db: DB, actor: SignedIn, settings: SettingsDep) -> CapacityOut:
+    """The node pools (nodes, GPUs, free GPUs, CPU, memory) as the reconciler last stored them, and for each
+    available flavor how many more replicas fit now. Needs a signed-in user."""
+    rows = (await db.execute(select(RuntimeCapacity).order_by(RuntimeCapacity.name))).scalars().all()
+    nodes = [NodeCapacity(name=r.name, pool=r.pool, gpu_type=r.gpu_type, gpus=r.gpus, gpus_free=r.gpus_free,
+                          cpu=r.cpu, cpu_free=r.cpu_free, memory_mb=r.memory_mb, memory_mb_free=r.memory_mb_free,
+                          schedulable=r.schedulable) for r in rows]
+    flavors = (await db.execute(select(Flavor).where(Flavor.available).order_by(Flavor.id))).scalars().all()
+    return CapacityOut(
+        observed_at=max((r.observed_at for r in rows), default=None),
+        backend=settings.runtime,
+        pools=[PoolOut(**{**vars(p), "gpu_types": list(p.gpu_types)}) for p in pools(nodes)],
+        flavors=[
+            FlavorFreeOut(name=f.name, gpu_type=f.gpu_type, gpu_count=f.gpu_count, free=flavor_free(nodes, FlavorShape(
+                name=f.name, cpu=f.cpu, memory_mb=f.memory_mb, gpu_type=f.gpu_type or "", gpu_count=f.gpu_count)))
+            for f in flavors
+        ],
+    )
 
 
 async def _quota_out(db: DB, org_id: int, org_name: str) -> QuotaOut:

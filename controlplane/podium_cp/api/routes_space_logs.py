@@ -23,6 +23,7 @@ from podium_cp.errors import APIError
 from podium_cp.models.spaces import Space, SpaceRuntime
 from podium_cp.policy import Action, require
 from podium_cp.runtime.base import ContainerEngineError, Runtime, RuntimeHandle
+from podium_cp.settings import SettingsError
 from podium_cp.spaces.service import find_space
 
 router = APIRouter(tags=["spaces"])
@@ -52,9 +53,9 @@ def _runtime_sync(request: Request) -> Runtime:
     # Blocking: building a Docker client asks the engine for its API version.
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None:
-        from podium_cp.runtime.factory import runtime_from_env
+        from podium_cp.runtime.factory import runtime_from_settings
 
-        runtime = runtime_from_env()
+        runtime = runtime_from_settings(request.app.state.settings)
         request.app.state.runtime = runtime
     return runtime
 
@@ -67,7 +68,7 @@ async def _read_logs(request: Request, handle: RuntimeHandle, tail: int) -> list
 
     try:
         return await anyio.to_thread.run_sync(read)
-    except (ContainerEngineError, DockerException, OSError) as exc:
+    except (ContainerEngineError, DockerException, OSError, SettingsError) as exc:
         # OSError covers the HTTP library's connection errors, which the engine client does not wrap.
         raise EngineUnavailable(
             f"Cannot read the Space's log: the container engine is unavailable ({exc}); try again in a moment"

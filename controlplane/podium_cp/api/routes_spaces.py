@@ -28,6 +28,7 @@ from podium_cp.deeplinks.service import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, 
 from podium_cp.errors import Conflict, NotFound
 from podium_cp.models import Space, SpaceRevision, SpaceSecret, SpaceStageEvent, SpaceVariable
 from podium_cp.models.identity import NAME_PATTERN
+from podium_cp.models.spaces import MAX_REPLICAS
 from podium_cp.policy import Action, Actor, allowed, require, visible
 from podium_cp.roles import Visibility
 from podium_cp.spaces.service import (
@@ -89,6 +90,11 @@ class SpaceUpdate(BaseModel):
     deep_link_retention_days: int | None = Field(
         None, ge=MIN_RETENTION_DAYS, le=MAX_RETENTION_DAYS, description="days a deep link is kept; moves existing links"
     )
+    replicas: int | None = Field(
+        None, ge=1, le=MAX_REPLICAS, strict=True,
+        description="replicas behind the Space's URL (a cluster; one machine runs one); a GPU Space's count against "
+        "the org's max_gpus each",
+    )
 
     _sleep = field_validator("sleep_time")(_check_sleep_time)
 
@@ -110,6 +116,7 @@ class SpaceOut(BaseModel):
     latest_revision: int | None = Field(description="number of the newest revision")
     serving_revision: int | None = Field(description="number of the revision that serves (or last served)")
     deep_link_retention_days: int = Field(description="days a deep link of this Space is kept")
+    replicas: int = Field(description="replicas the runtime runs (1 to 10)")
     created_at: datetime
     updated_at: datetime
     can: list[str] = Field(description="what the caller may do beyond reading it: space.write, space.admin")
@@ -161,6 +168,7 @@ def _out(actor: Actor, space: Space, latest: int | None, serving: int | None) ->
         latest_revision=latest,
         serving_revision=serving,
         deep_link_retention_days=space.deep_link_retention_days,
+        replicas=space.replicas,
         created_at=space.created_at,
         updated_at=space.updated_at,
         can=allowed(actor, space_ref(space), SPACE_ACTIONS),
@@ -231,9 +239,10 @@ async def get_space(owner: Owner, name: SpaceName, db: DB, actor: ActorDep) -> S
 async def update_space(
     owner: Owner, name: SpaceName, body: SpaceUpdate, db: DB, actor: SignedIn, request: Request
 ) -> SpaceOut:
-    """Change title, visibility, hardware, sleep time or deep-link retention. Needs `space.admin`. New hardware
-    must be a known flavor; a GPU flavor beyond the org's quota moves the Space to WAITING_FOR_HARDWARE. A new
-    retention moves the expiry of the Space's existing deep links to their creation + the new retention."""
+    """Change title, visibility, hardware, sleep time, deep-link retention or replicas (1 to 10). Needs
+    `space.admin`. New hardware must be a known flavor; a GPU flavor (its GPUs times the replicas) beyond the org's
+    quota moves the Space to WAITING_FOR_HARDWARE. A new retention moves the expiry of the Space's existing deep
+    links to their creation + the new retention. New hardware or replicas restart the Space's replicas."""
     space, ref = await find_space(db, actor, owner, name, for_update=True)
     require(actor, Action.SPACE_ADMIN, ref)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
@@ -245,7 +254,7 @@ async def update_space(
         changes["visibility"] = changes["visibility"].value
     for field, value in changes.items():
         setattr(space, field, value)
-    if "hardware" in changes and space.desired_state == "running":
+    if ("hardware" in changes or "replicas" in changes) and space.desired_state == "running":
         # Waiting starts or ends here; any other stage is the reconciler's (it restarts on the new hardware).
         problem = await hardware_problem(db, space)
         if problem is not None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import urllib.error
 import urllib.request
 from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import docker  # type: ignore[import-untyped]
@@ -20,6 +24,7 @@ from podium_cp.runtime.base import (
     RuntimeHandle,
     RuntimeStatus,
 )
+from podium_cp.runtime.inventory import Gpu
 
 CONTAINER_PREFIX = "podium-space-"
 LABEL_SPACE_ID = "org.podium.space-id"
@@ -39,6 +44,31 @@ def gpu_device_requests(gpu_count: int, device_ids: tuple[str, ...] = ()) -> lis
     if gpu_count > 0:
         return [DeviceRequest(driver="nvidia", count=gpu_count, capabilities=[["gpu"]])]
     return []
+
+
+def host_memory_mb(meminfo: Path = Path("/proc/meminfo")) -> int:
+    """This machine's memory in MiB (`MemTotal` of /proc/meminfo); 0 when it cannot be read."""
+    try:
+        for line in meminfo.read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "MemTotal":
+                parts = value.split()
+                return int(parts[0]) // 1024 if parts and parts[0].isdigit() else 0
+    except OSError:
+        return 0
+    return 0
+
+
+def requested(attrs: dict[str, Any], all_gpus: int) -> tuple[float, int, int]:
+    """(cores, MiB, GPUs) a container asks for, from its inspected HostConfig (NanoCpus, Memory, DeviceRequests;
+    a request for every GPU, Count -1, counts `all_gpus`)."""
+    host = attrs.get("HostConfig") or {}
+    gpus = 0
+    for request in host.get("DeviceRequests") or []:
+        ids = request.get("DeviceIDs") or []
+        count = int(request.get("Count") or 0)
+        gpus += len(ids) if ids else (all_gpus if count < 0 else count)
+    return int(host.get("NanoCpus") or 0) / 1e9, int(host.get("Memory") or 0) // (1024 * 1024), gpus
 
 
 def bind_volumes(mounts: tuple[Mount, ...]) -> dict[str, dict[str, str]]:
@@ -65,8 +95,17 @@ class DockerRuntime:
         health_timeout: float = 2.0,
         stop_timeout: int = 10,
         namespace: str = "",
+        gpus: Sequence[Gpu] = (),
+        node_name: str = "",
+        cpus: float | None = None,
+        memory_mb: int | None = None,
     ) -> None:
         self._client = docker_client
+        # What `capacity()` reports for this machine: its GPUs (runtime/inventory.probe_gpus), CPUs and memory.
+        self._gpus = tuple(gpus)
+        self._node_name = node_name or socket.gethostname()
+        self._cpus = float(cpus if cpus is not None else os.cpu_count() or 1)
+        self._memory_mb = memory_mb if memory_mb is not None else host_memory_mb()
         self._namespace = namespace
         self._host = host
         self._health_timeout = health_timeout
@@ -175,8 +214,38 @@ class DockerRuntime:
         return replicas
 
     def capacity(self) -> list[NodeCapacity]:
-        """This machine as one node of pool "local" (filled in by the capacity view's issue work)."""
-        return []
+        """This machine as one node of pool "local": its CPUs, memory and GPUs minus what this installation's
+        running Space containers ask for (their HostConfig). Other processes' use is not counted. With several
+        GPU models, `gpu_type` lists each once ("Tesla T4, NVIDIA A100-SXM4-80GB")."""
+        used: list[tuple[float, int, int]] = []
+        try:
+            found = self._client.api.containers(
+                filters={"label": [LABEL_SPACE_ID, f"{LABEL_NAMESPACE}={self._namespace}"], "status": "running"}
+            )
+            for container in found:
+                try:
+                    used.append(requested(self._client.api.inspect_container(container["Id"]), len(self._gpus)))
+                except NotFound:  # removed since the list: it asks for nothing any more
+                    continue
+        except (APIError, DockerException) as exc:
+            raise ContainerEngineError(f"could not list the Space containers: {exc}") from exc
+        cpu_used = sum(u[0] for u in used)
+        memory_used = sum(u[1] for u in used)
+        gpus_used = sum(u[2] for u in used)
+        names = list(dict.fromkeys(g.name for g in self._gpus))
+        return [NodeCapacity(
+            name=self._node_name,
+            pool="local",
+            gpu_type=", ".join(names),
+            gpus=len(self._gpus),
+            gpus_free=max(len(self._gpus) - gpus_used, 0),
+            cpu=self._cpus,
+            cpu_free=round(max(self._cpus - cpu_used, 0.0), 3),
+            memory_mb=self._memory_mb,
+            memory_mb_free=max(self._memory_mb - memory_used, 0),
+            schedulable=True,
+            labels={},
+        )]
 
     def _remove_by_name(self, name: str) -> None:
         try:

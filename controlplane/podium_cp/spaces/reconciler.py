@@ -3,16 +3,23 @@
 Each pass reads every Space in one query (with its newest succeeded build, its runtime row and digests of its
 variables and secrets) and the runtime's replicas in one call, then does for each Space what is missing:
 
-- desired `running` with a built image: start a replica of the newest succeeded build (env: built-in variables,
-  the Space's variables, its decrypted secrets; CPU, memory and GPUs of its flavor), wait until it answers HTTP
-  (`APP_STARTING` -> `RUNNING`, then `serving_revision_id`), restart it when its configuration changes (image,
-  variables, secrets, hardware, a restart request: the `org.podium.config` label differs), and when it exits
-  (`RUNTIME_ERROR` with the exit code and its last log lines, restarted after 2, 4, 8 ... 300 s);
+- desired `running` with a built image: start `replicas` replicas of the newest succeeded build (env: built-in
+  variables and the Space's variables; `secret_env`: its decrypted secrets; CPU, memory and GPUs of its flavor),
+  wait until it answers HTTP (`APP_STARTING` -> `RUNNING`, then `serving_revision_id`), restart it when its
+  configuration changes (image, variables, secrets, hardware, replicas, a restart request: the `org.podium.config`
+  label differs), and when it exits (`RUNTIME_ERROR` with the exit code and its last log lines, restarted after
+  2, 4, 8 ... 300 s);
+- a replica the runtime cannot place for lack of resources (a cluster's scheduler): `WAITING_FOR_HARDWARE` with
+  the scheduler's words and no start-up timeout until it is placed;
 - `RUNNING` and idle longer than `sleep_time`: remove the replica, `SLEEPING` (a request to the router wakes it:
   the router sets `APP_STARTING`, the next pass starts it);
 - desired `paused`: remove the replica; desired `deleted`: remove the replica, then the Space's rows;
-- a GPU flavor that does not fit the org's quota or this node's free GPUs: `WAITING_FOR_HARDWARE` with why;
+- a GPU flavor that does not fit the org's quota or (one machine) this node's free GPUs: `WAITING_FOR_HARDWARE`
+  with why, nothing started; a runtime that places GPUs itself (`places_gpus`, a cluster) gets quota checks only;
 - replicas of Spaces that no longer exist: removed.
+
+About every 30 s it stores `runtime.capacity()` in `runtime_capacity` (GET /api/hardware/capacity); a runtime
+with a namespace policy (Kubernetes' NetworkPolicy) gets it ensured once.
 
 Every replica gets a deep-link token of its Space (PODIUM_DEEP_LINK_TOKEN) and the address of the API that stores
 its deep links (PODIUM_DEEP_LINK_API: PODIUM_SPACES_API_URL, else the API's Unix socket, whose folder is mounted
@@ -47,7 +54,7 @@ from podium_cp.db.engine import Database
 from podium_cp.db.raw import fetch_all
 from podium_cp.deeplinks.service import purge_expired
 from podium_cp.deeplinks.tokens import mint_space_token
-from podium_cp.models.spaces import Space, SpaceRuntime, SpaceSecret, SpaceVariable
+from podium_cp.models.spaces import RuntimeCapacity, Space, SpaceRuntime, SpaceSecret, SpaceVariable
 from podium_cp.runtime.base import (
     APP_PORT,
     ContainerEngineError,
@@ -58,7 +65,7 @@ from podium_cp.runtime.base import (
     RuntimeHandle,
 )
 from podium_cp.runtime.inventory import Gpu
-from podium_cp.settings import Settings
+from podium_cp.settings import Settings, SettingsError
 from podium_cp.spaces.service import hardware_problem, space_secret_aad
 from podium_cp.spaces.stages import set_stage
 
@@ -74,12 +81,14 @@ HEALTHY_RESET_S = 120.0  # running this long resets the restart back-off
 MAX_BACKOFF_S = 300.0
 LOG_LINES_IN_MESSAGE = 8
 PURGE_EVERY_S = 60.0  # how often expired deep links are deleted
+CAPACITY_EVERY_S = 30.0  # how often the runtime's capacity is stored
+SDKS = frozenset({"podium", "gradio", "docker"})
 API_SOCKET_MOUNT = "/run/podium"  # where a replica sees the folder of the API's Unix socket
 _LOCK_KEY = 0x706F6469756D  # pg advisory lock of the active reconciler ("podium")
 
 _SNAPSHOT = """
     SELECT s.id, s.name, s.owner_name, s.owner_org_id, s.title, s.hardware, s.sleep_time, s.desired_state, s.stage,
-           s.last_activity_at, s.restart_generation,
+           s.last_activity_at, s.restart_generation, s.replicas, s.sdk,
            f.cpu, f.memory_mb, f.gpu_count, f.gpu_type,
            b.id AS build_id, b.image, b.revision_id AS build_revision_id, rv.number AS revision_number,
            rv.space_metadata,
@@ -145,6 +154,12 @@ class _Row:
         return f"{self.data.owner_name}/{self.data.name}"
 
     @property
+    def effective_sdk(self) -> str:
+        """The sdk of the revision that runs (its README), else the Space's."""
+        sdk = (self.data.space_metadata or {}).get("sdk")
+        return str(sdk) if sdk in SDKS else str(self.data.sdk or "podium")
+
+    @property
     def port(self) -> int:
         meta = self.data.space_metadata or {}
         if meta.get("sdk") == "docker":
@@ -168,6 +183,9 @@ class Reconciler:
         concurrency: int = 4,
         standby_poll_s: float = 5.0,
     ) -> None:
+        if getattr(runtime, "name", "") == "kubernetes" and not settings.spaces_api_url:
+            raise SettingsError("PODIUM_RUNTIME=kubernetes needs PODIUM_SPACES_API_URL (the API's in-cluster URL): "
+                                "Space pods reach the deep-link API there")
         self.database = database
         self.runtime = runtime
         self.settings = settings
@@ -181,6 +199,8 @@ class Reconciler:
         self._box: SecretBox | None = None
         self._cpus = float(os.cpu_count() or 1)
         self._purged_at: datetime | None = None
+        self._capacity_at: datetime | None = None
+        self._policy_ensured = not hasattr(runtime, "ensure_namespace_policy")
         self._said_no_token = False
 
     # --- the loop -----------------------------------------------------------------------------------------
@@ -229,6 +249,7 @@ class Reconciler:
 
     async def pass_once(self) -> None:
         """One pass over every Space (see the module docstring)."""
+        await self._maybe_ensure_policy()
         async with self.database.read_session() as db:
             rows = [_Row(r) for r in await fetch_all(db, _SNAPSHOT, {})]
         replicas = {r.space_id: r for r in await to_thread.run_sync(self.runtime.replicas)}
@@ -255,6 +276,42 @@ class Reconciler:
                 log.info("removing the replica of Space %s, which no longer exists", space_id)
                 await to_thread.run_sync(self.runtime.remove, replica.handle)
         await self._maybe_purge_deep_links()
+        await self._maybe_store_capacity()
+
+    async def _maybe_ensure_policy(self) -> None:
+        """The runtime's namespace policy (who may reach Spaces), once; a failure is tried again next pass and
+        holds no Space up."""
+        if self._policy_ensured:
+            return
+        try:
+            await to_thread.run_sync(self.runtime.ensure_namespace_policy)  # type: ignore[attr-defined]
+        except Exception as exc:
+            log.warning("could not ensure the runtime's namespace policy (trying again next pass): %s", exc)
+            return
+        self._policy_ensured = True
+
+    async def _maybe_store_capacity(self) -> None:
+        """Replace the `runtime_capacity` rows with `runtime.capacity()`, at most once every CAPACITY_EVERY_S. A
+        runtime that cannot say is logged and tried again later; the rows stored before stay."""
+        now = self.clock()
+        if self._capacity_at is not None and (now - self._capacity_at).total_seconds() < CAPACITY_EVERY_S:
+            return
+        self._capacity_at = now
+        try:
+            nodes = await to_thread.run_sync(self.runtime.capacity)
+        except Exception as exc:
+            log.warning("could not read the runtime's capacity (trying again in %.0f s): %s", CAPACITY_EVERY_S, exc)
+            return
+        try:
+            async with self.database.session() as db:  # one transaction: readers see the old rows or the new ones
+                await db.execute(delete(RuntimeCapacity))
+                db.add_all([RuntimeCapacity(
+                    name=n.name, pool=n.pool, gpu_type=n.gpu_type, gpus=n.gpus, gpus_free=n.gpus_free, cpu=n.cpu,
+                    cpu_free=n.cpu_free, memory_mb=n.memory_mb, memory_mb_free=n.memory_mb_free,
+                    schedulable=n.schedulable, observed_at=now,
+                ) for n in {node.name: node for node in nodes}.values()])
+        except Exception:
+            log.exception("storing the runtime's capacity failed")
 
     async def _maybe_purge_deep_links(self) -> None:
         """Delete expired deep links, at most once every PURGE_EVERY_S (reads check expiry themselves)."""
@@ -306,7 +363,7 @@ class Reconciler:
     def _config_hash(self, row: _Row) -> str:
         facts = [
             row.image, row.variables_digest, row.secrets_digest, row.restart_generation, row.hardware, row.cpu,
-            row.memory_mb, row.gpu_count, row.port, row.title, self.settings.spaces_public_url,
+            row.memory_mb, row.gpu_count, row.port, row.title, self.settings.spaces_public_url, row.replicas,
             deep_link_api(self.settings)[0], str(self.settings.spaces_api_socket),
         ]
         return hashlib.sha256(json.dumps(facts, default=str).encode()).hexdigest()[:24]
@@ -329,30 +386,39 @@ class Reconciler:
                 return
             problem = await hardware_problem(db, space)
             devices: tuple[str, ...] = ()
-            if problem is None and int(row.gpu_count or 0) > 0:
+            if problem is None and int(row.gpu_count or 0) > 0 and not self.runtime.places_gpus:
                 devices, problem = self._place_gpus(row, used_gpus, replica)
             if problem is not None:
                 if space.stage in RUNTIME_STAGES:
                     set_stage(db, space, "WAITING_FOR_HARDWARE", problem)
                 return
-            env = await self._variables(db, row.id)
-            env.update(await self._secrets(db, row.id))
-            # Variables, then secrets, override nothing built in (docs/design/spaces.md).
-            env.update(builtin_env(self.settings, row.owner_name, row.name, title=row.title, hardware=row.hardware,
-                                   revision=int(row.revision_number)))
-            mounts = self._deep_link_env(env, row.id)
+            # Built-in variables win over secrets, which win over variables (docs/design/spaces.md); the secrets go
+            # apart (a cluster keeps them in a Secret), so their keys leave `env`.
+            builtins = builtin_env(self.settings, row.owner_name, row.name, title=row.title, hardware=row.hardware,
+                                   revision=int(row.revision_number))
+            mounts = self._deep_link_env(builtins, row.id)
+            secret_env = {k: v for k, v in (await self._secrets(db, row.id)).items() if k not in builtins}
+            env = {k: v for k, v in (await self._variables(db, row.id)).items() if k not in secret_env}
+            env.update(builtins)
+            cpu = float(row.cpu or 1.0)
             spec = ContainerSpec(
                 space_id=row.id,
                 name=row.full_name,
                 image=row.image,
                 env=env,
-                cpu=min(float(row.cpu or 1.0), self._cpus),
+                secret_env=secret_env,
+                # One machine cannot give more cores than it has; a cluster's scheduler finds a node that does.
+                cpu=cpu if self.runtime.places_gpus else min(cpu, self._cpus),
                 memory_mb=int(row.memory_mb or 2048),
                 gpu_count=int(row.gpu_count or 0),
                 gpu_device_ids=devices,
                 port=row.port,
                 labels={LABEL_CONFIG: self._config_hash(row), LABEL_GPUS: ",".join(devices)},
                 mounts=mounts,
+                hardware=str(row.hardware),
+                gpu_type=str(row.gpu_type or "") if int(row.gpu_count or 0) > 0 else "",
+                sdk=row.effective_sdk,
+                replicas=int(row.replicas or 1),
             )
             restarts = int(runtime_row.restarts) if runtime_row is not None else 0
             try:
@@ -368,6 +434,7 @@ class Reconciler:
             runtime_row = self._runtime_row(db, runtime_row, row.id)
             runtime_row.container_id, runtime_row.url, runtime_row.image = handle.container_id, handle.url, row.image
             runtime_row.status, runtime_row.restart_generation = "starting", int(row.restart_generation)
+            runtime_row.backend = self.runtime.name
             runtime_row.started_at = runtime_row.updated_at = self.clock()
             if space.stage in RUNTIME_STAGES:
                 set_stage(db, space, "APP_STARTING", f"Starting revision {row.revision_number}")
@@ -434,6 +501,15 @@ class Reconciler:
                 runtime_row.container_id, runtime_row.url, runtime_row.image = (
                     replica.handle.container_id, replica.handle.url, row.image)
                 runtime_row.started_at = runtime_row.started_at or now
+            if status.waiting_for_hardware:
+                # Not placed yet: no start-up timeout while it waits (it counts from the last pass it waited).
+                runtime_row.started_at = runtime_row.updated_at = now
+                if space.stage in RUNTIME_STAGES:
+                    set_stage(db, space, "WAITING_FOR_HARDWARE",
+                              f"Waiting for hardware: {status.message or 'no node has the resources it asks for'}")
+                return
+            if space.stage == "WAITING_FOR_HARDWARE" and runtime_row.status == "starting":
+                set_stage(db, space, "APP_STARTING", f"Starting revision {row.revision_number}")
             if status.state == "running" and status.health == "healthy":
                 runtime_row.status, runtime_row.updated_at = "running", now
                 space.serving_revision_id = row.build_revision_id
@@ -467,11 +543,12 @@ class Reconciler:
             restarts = int(runtime_row.restarts or 0) + 1
             runtime_row.container_id = replica.handle.container_id
             runtime_row.status, runtime_row.url, runtime_row.restarts = "failed", None, restarts
-            runtime_row.last_error = f"exited with code {status.exit_code}"
+            why = f"exited with code {status.exit_code}" + (f" ({status.message})" if status.message else "")
+            runtime_row.last_error = why
             runtime_row.updated_at = self.clock()
             if space.stage in RUNTIME_STAGES:
                 set_stage(db, space, "RUNTIME_ERROR", _with_logs(
-                    f"The app exited with code {status.exit_code}; restarting in {backoff_s(restarts):.0f} s", lines))
+                    f"The app {why}; restarting in {backoff_s(restarts):.0f} s", lines))
             log.info("%s: the app exited with code %s", row.full_name, status.exit_code)
 
     async def _maybe_sleep(self, row: _Row, replica: Replica) -> None:
@@ -512,7 +589,7 @@ class Reconciler:
 
     def _runtime_row(self, db: AsyncSession, runtime_row: SpaceRuntime | None, space_id: int) -> SpaceRuntime:
         if runtime_row is None:
-            runtime_row = SpaceRuntime(space_id=space_id, backend="docker", status="stopped", restarts=0,
+            runtime_row = SpaceRuntime(space_id=space_id, backend=self.runtime.name, status="stopped", restarts=0,
                                        restart_generation=0, last_error="")
             db.add(runtime_row)
         return runtime_row

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from podium_cp.crypto import SecretBox, SecretKeyError
 from podium_cp.errors import APIError, Conflict, Forbidden, InvalidInput, NotFound
-from podium_cp.models import Flavor, Org, OrgQuota, Space, User
+from podium_cp.models import Flavor, Org, OrgQuota, Space, SpaceRuntime, User
 from podium_cp.models.identity import NAME_PATTERN
 from podium_cp.policy import Action, Actor, OrgRef, SpaceRef, require, visible
 from podium_cp.roles import Role, Visibility
@@ -133,12 +133,17 @@ async def spaces_count(db: AsyncSession, *, org_id: int | None = None, user_id: 
 async def gpus_in_use(
     db: AsyncSession, *, org_id: int | None = None, user_id: int | None = None, except_space_id: int | None = None
 ) -> int:
-    """GPUs held by an owner's running or starting Spaces (optionally leaving one Space out)."""
+    """GPUs held by an owner's running or starting Spaces (optionally leaving one Space out): each Space's flavor's
+    GPUs times its replicas. A Space whose started replicas wait for a cluster's scheduler (WAITING_FOR_HARDWARE
+    with a starting runtime) holds its GPUs too: they are asked for, and the quota must not admit more."""
+    placing = and_(Space.stage == "WAITING_FOR_HARDWARE", SpaceRuntime.status == "starting")
     stmt = (
-        select(func.coalesce(func.sum(Flavor.gpu_count), 0))
+        select(func.coalesce(func.sum(Flavor.gpu_count * Space.replicas), 0))
         .select_from(Space)
         .join(Flavor, Flavor.name == Space.hardware)
-        .where(_owned_by(org_id, user_id), Space.desired_state == "running", Space.stage.in_(ACTIVE_STAGES))
+        .outerjoin(SpaceRuntime, SpaceRuntime.space_id == Space.id)
+        .where(_owned_by(org_id, user_id), Space.desired_state == "running",
+               or_(Space.stage.in_(ACTIVE_STAGES), placing))
     )
     if except_space_id is not None:
         stmt = stmt.where(Space.id != except_space_id)
@@ -166,19 +171,23 @@ async def hardware_problem(db: AsyncSession, space: Space) -> str | None:
     if flavor.gpu_count == 0:
         return None
     who = f"Space '{space.owner_name}/{space.name}'"
+    replicas = int(space.replicas or 1)
+    needed = flavor.gpu_count * replicas
+    what = f"{flavor.gpu_count} GPU" + (f" x {replicas} replicas = {needed} GPUs" if replicas > 1 else "")
     if space.owner_org_id is None:
         return (
-            f"{who} needs hardware {space.hardware!r} ({flavor.gpu_count} GPU), but personal Spaces cannot use GPUs; "
+            f"{who} needs hardware {space.hardware!r} ({what}), but personal Spaces cannot use GPUs; "
             "move it to an org whose quota allows GPUs, or choose CPU hardware"
         )
     quota = await quota_for(db, space.owner_org_id)
     used = await gpus_in_use(db, org_id=space.owner_org_id, except_space_id=space.id)
-    if used + flavor.gpu_count <= quota.max_gpus:
+    if used + needed <= quota.max_gpus:
         return None
+    fewer = ", run fewer replicas" if replicas > 1 else ""
     return (
-        f"{who} needs hardware {space.hardware!r} ({flavor.gpu_count} GPU), but org {space.owner_name!r} may use "
-        f"{quota.max_gpus} GPU(s) at once (max_gpus) and {used} are in use; pause another GPU Space, choose CPU "
-        "hardware, or ask a site administrator to raise the org's quota"
+        f"{who} needs hardware {space.hardware!r} ({what}), but org {space.owner_name!r} may use "
+        f"{quota.max_gpus} GPU(s) at once (max_gpus) and {used} are in use; pause another GPU Space{fewer}, choose "
+        "CPU hardware, or ask a site administrator to raise the org's quota"
     )
 
 
