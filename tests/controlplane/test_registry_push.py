@@ -5,12 +5,14 @@ worker on the test Postgres.
 Checked: the reference `REGISTRY/<namespace>-space-<id>:<build id>` in `builds.image`, the push's progress in the
 live log, the registry's tag list and manifest, pulling the image back through the engine, htpasswd credentials
 (right and wrong), an unreachable registry, TLS verification against a plain-HTTP registry, no password in any log
-or message, and the unchanged local-only behaviour without a registry. Images are `FROM scratch` with one file:
+or message, and the unchanged local-only behaviour without a registry; with a stand-in API, a Docker daemon's
+per-layer progress and an engine error that echoes the password. Images are `FROM scratch` with one file:
 no base image needed, a push takes well under a second.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import uuid
@@ -311,3 +313,73 @@ def test_push_errors_name_the_registry_and_the_reason() -> None:
         assert message.endswith(f"({engine_says})")
     long = _push_error(config, "x" * 5000)
     assert len(long) < 600 and "(..." in long
+
+
+class DockerStyleApi:
+    """The parts of `docker.APIClient` a push uses, answering with a Docker daemon's event stream (per-layer states
+    and byte counts, an `aux` digest), which Podman 4.3 does not send."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events = events
+        self.calls: list[tuple[str, Any]] = []
+
+    def tag(self, image: str, repository: str, tag: str) -> None:
+        self.calls.append(("tag", (image, repository, tag)))
+
+    def _url(self, template: str, name: str) -> str:
+        return template.format(name)
+
+    def _post(self, url: str, **options: Any) -> str:
+        self.calls.append(("post", (url, options)))
+        return "response"
+
+    def _raise_for_status(self, response: str) -> None:
+        pass
+
+    def _stream_helper(self, response: str, decode: bool) -> Iterator[dict[str, Any]]:
+        yield from self.events
+
+    def remove_image(self, name: str, noprune: bool) -> None:
+        self.calls.append(("remove", name))
+
+
+class FakeClient:
+    def __init__(self, api: DockerStyleApi) -> None:
+        self.api = api
+
+
+def test_a_docker_daemons_progress_is_logged_once_per_layer_state() -> None:
+    digest = "sha256:" + "c" * 64
+    api = DockerStyleApi([
+        {"status": "The push refers to repository [reg.example/team/p-space-1]"},
+        {"status": "Preparing", "progressDetail": {}, "id": "aaa"},
+        {"status": "Pushing", "progressDetail": {"current": 1, "total": 9}, "progress": "[=>  ]", "id": "aaa"},
+        {"status": "Pushing", "progressDetail": {"current": 5, "total": 9}, "progress": "[==> ]", "id": "aaa"},
+        {"status": "Pushed", "progressDetail": {}, "id": "aaa"},
+        {"status": f"2: digest: {digest} size: 528"},
+        {"progressDetail": {}, "aux": {"Tag": "2", "Digest": digest, "Size": 528}},
+    ])
+    lines: list[str] = []
+    config = RegistryConfig("reg.example/team", "u", "secret-pw", tls_verify=False)
+    pushed = ImageBuilder(FakeClient(api)).push("localhost/img:1", "reg.example/team/p-space-1:2", config,
+                                                 on_log=lines.append)
+    assert pushed == f"reg.example/team/p-space-1:2@{digest}"
+    assert lines == ["The push refers to repository [reg.example/team/p-space-1]", "aaa: Preparing", "aaa: Pushing",
+                     "aaa: Pushed", f"2: digest: {digest} size: 528"]
+    assert api.calls[0] == ("tag", ("localhost/img:1", "reg.example/team/p-space-1", "2"))
+    url, options = api.calls[1][1]
+    assert url == "/images/reg.example/team/p-space-1/push"
+    assert options["params"] == {"tag": "2", "tlsVerify": "false"}
+    header = json.loads(base64.urlsafe_b64decode(options["headers"]["X-Registry-Auth"]))
+    assert header == {"serveraddress": "reg.example", "username": "u", "password": "secret-pw"}
+
+
+def test_an_error_echoing_the_password_is_redacted() -> None:
+    api = DockerStyleApi([{"error": "login as u with secret-pw failed: denied"}])
+    lines: list[str] = []
+    with pytest.raises(BuildFailed) as failed:
+        ImageBuilder(FakeClient(api)).push("localhost/img:1", "reg.example/p:2",
+                                           RegistryConfig("reg.example", "u", "secret-pw"), on_log=lines.append)
+    assert "secret-pw" not in failed.value.message and "********" in failed.value.message
+    assert "the registry refused the credentials" in failed.value.message
+    assert api.calls[-1] == ("remove", "reg.example/p:2")  # the registry tag goes, the local image stays
