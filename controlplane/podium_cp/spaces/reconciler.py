@@ -509,6 +509,7 @@ class Reconciler:
                               f"Waiting for hardware: {status.message or 'no node has the resources it asks for'}")
                 return
             if space.stage == "WAITING_FOR_HARDWARE" and runtime_row.status == "starting":
+                runtime_row.started_at = now  # placed: the start-up timeout counts from here
                 set_stage(db, space, "APP_STARTING", f"Starting revision {row.revision_number}")
             if status.state == "running" and status.health == "healthy":
                 runtime_row.status, runtime_row.updated_at = "running", now
