@@ -276,3 +276,30 @@ def test_resume_running_space_keeps_its_stage(api: TestClient, acme: dict[str, H
     assert _create(api, acme["bob"]).status_code == 201
     sql(db_url(api), "UPDATE spaces SET stage = 'RUNNING'")
     assert api.post("/api/spaces/acme/demo/resume", headers=acme["bob"]).json()["stage"] == "RUNNING"
+
+
+def test_replicas(api: TestClient, acme: dict[str, Headers]) -> None:
+    assert _create(api, acme["carol"]).json()["replicas"] == 1
+    for bad in (0, 11, -1, "x", "3", 2.5, True, None):
+        refused = api.patch("/api/spaces/acme/demo", json={"replicas": bad}, headers=acme["bob"])
+        if bad is None:  # null leaves it as it is
+            assert refused.status_code == 200 and refused.json()["replicas"] == 1
+            continue
+        assert refused.status_code == 422, (bad, refused.text)
+    assert api.patch("/api/spaces/acme/demo", json={"replicas": 3}, headers=acme["carol"]).status_code == 403
+    changed = api.patch("/api/spaces/acme/demo", json={"replicas": 3}, headers=acme["bob"])
+    assert changed.status_code == 200 and changed.json()["replicas"] == 3
+    assert api.get("/api/spaces/acme/demo", headers=acme["dave"]).json()["replicas"] == 3
+    details = sql(db_url(api), "SELECT details FROM audit_events WHERE action = 'space.update' ORDER BY id DESC LIMIT 1")
+    assert details[0][0]["changed"] == {"replicas": 3}
+
+
+def test_gpu_replicas_count_against_the_quota(api: TestClient, acme: dict[str, Headers]) -> None:
+    api.put("/api/orgs/acme/quota", json={"max_spaces": 50, "max_gpus": 2}, headers=acme["site"])
+    assert _create(api, acme["alice"], name="gpu", hardware="t4-small").json()["stage"] == "NO_APP_FILE"
+    more = api.patch("/api/spaces/acme/gpu", json={"replicas": 3}, headers=acme["alice"]).json()
+    assert more["stage"] == "WAITING_FOR_HARDWARE" and "1 GPU x 3 replicas = 3 GPUs" in more["stage_message"]
+    fewer = api.patch("/api/spaces/acme/gpu", json={"replicas": 2}, headers=acme["alice"]).json()
+    assert fewer["stage"] == "NO_APP_FILE"
+    sql(db_url(api), "UPDATE spaces SET stage = 'RUNNING' WHERE name = 'gpu'")
+    assert api.get("/api/orgs/acme/quota", headers=acme["dave"]).json()["gpus_in_use"] == 2
