@@ -1,5 +1,5 @@
 """The `podium` command line: `podium run app.py`, `podium login`, `podium logout`, `podium whoami`,
-`podium spaces check|ls|info|logs|...` (podium.spaces.commands), `podium push`, `podium share PORT|ls|revoke`
+`podium spaces check|ls|info|logs|...` and `podium hardware capacity` (podium.spaces.commands), `podium push`, `podium share PORT|ls|revoke`
 (podium.share_commands), `podium deep-links ls|show|rm|retention` (podium.deeplinks.commands), `podium version`.
 
 Start-up must stay fast, so this module imports only the standard library at module level; a command
@@ -313,6 +313,38 @@ def _add_space_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     hardware = add("hardware", "list the hardware flavors, or show or change a Space's", space=None)
     hardware.add_argument("space", metavar="OWNER/NAME", nargs="?", help="the Space (default: list the flavors)")
     hardware.add_argument("--set", metavar="FLAVOR", help="move the Space to this flavor (admins)")
+    hardware.add_argument("--replicas", type=int, metavar="N", help="run N replicas, 1 to 10 (admins; a cluster)")
+
+
+# --- podium hardware -----------------------------------------------------------------------------
+
+
+def _add_hardware(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "hardware", help="the installation's hardware: how many more replicas of each flavor fit now",
+        description="The installation's hardware (flavors: `podium spaces hardware`).",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    capacity = commands.add_parser(
+        "capacity", help="the node pools and, per flavor, how many more replicas fit now",
+        description="The runtime's node pools (nodes, GPUs, CPU, memory; free / total) and, per hardware flavor, "
+        "how many more replicas fit now, as the reconciler last read them.",
+    )
+    capacity.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    capacity.add_argument("--server", help="the Podium server (default: the one `podium login` stored)")
+
+    def _capacity(args: argparse.Namespace) -> int:
+        from podium.spaces import commands
+
+        return commands.run("capacity", args, prog="podium hardware")
+
+    capacity.set_defaults(handler=_capacity)
+
+    def _hardware_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(handler=_hardware_help)
 
 
 # --- podium deep-links ---------------------------------------------------------------------------
@@ -468,6 +500,7 @@ _COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
     _add_push,
     _add_share,
     _add_deep_links,
+    _add_hardware,
     _add_version,
 )
 

@@ -164,3 +164,46 @@ def test_the_capacity_names_the_clusters_backend(settings: Settings) -> None:
 @pytest.mark.parametrize("flavor", [CPU_BASIC, T4_SMALL])
 def test_no_nodes_fit_nothing(flavor: FlavorShape) -> None:
     assert flavor_free([node("x", "p", schedulable=False)], flavor) == 0
+
+
+def _podium(home: Path, *args: str) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PODIUM_SERVER", "PODIUM_HOME")}
+    env["PODIUM_HOME"] = str(home)
+    return subprocess.run([str(Path(sys.executable).with_name("podium")), *args], capture_output=True, text=True,
+                          timeout=120, env=env, input="")
+
+
+def test_podium_hardware_capacity_prints_tables(api: TestClient, settings: Settings, tmp_path: Path) -> None:
+    import json
+
+    from helpers import bearer, new_token, served, signup
+
+    from podium_cp.api import create_app
+
+    signup(api, "alice")
+    token = new_token(api)
+    assert api.post("/api/spaces", json={"owner": "alice", "name": "demo"}, headers=bearer(token)).status_code == 201
+    home = tmp_path / "home"
+    with served(create_app(settings)) as server:
+        assert _podium(home, "login", "--server", server, "--token", token).returncode == 0
+        early = _podium(home, "hardware", "capacity")
+        assert early.returncode == 0 and "not been read yet" in early.stderr
+        asyncio.run(_store(settings, [node("t4-a", "t4", "Tesla-T4", 4, 3), node("cpu-a", "cpu", cpu_free=8.0)]))
+        done = _podium(home, "hardware", "capacity")
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].startswith("backend docker, observed at ")
+        assert lines[1].split() == ["POOL", "NODES", "GPU", "TYPES", "GPUS", "FREE", "CPU", "FREE", "MEMORY", "FREE"]
+        assert lines[3].split()[:5] == ["t4", "1/1", "Tesla-T4", "3/4", "32/32"]
+        assert ["t4-small", "1x", "T4", "3"] in [line.split() for line in lines]
+        assert json.loads(_podium(home, "hardware", "capacity", "--json").stdout)["backend"] == "docker"
+        scaled = _podium(home, "spaces", "hardware", "alice/demo", "--replicas", "2")
+        assert scaled.stdout.strip() == "alice/demo: 2 replica(s) of cpu-basic; stage NO_APP_FILE", scaled.stderr
+        bad = _podium(home, "spaces", "hardware", "alice/demo", "--replicas", "11")
+        assert bad.returncode == 1 and "1 to 10 replicas" in bad.stderr
+    assert _podium(tmp_path / "nobody", "hardware", "capacity", "--server", server).returncode == 1
+    assert _podium(home, "hardware").returncode == 2  # the group alone prints its help

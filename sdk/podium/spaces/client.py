@@ -194,6 +194,10 @@ class SpacesClient:
         """The installation's hardware flavors, smallest first."""
         return list(self._pages("/api/hardware", "Listing hardware"))
 
+    def capacity(self) -> dict[str, Any]:
+        """The runtime's node pools and, per flavor, how many more replicas fit now (GET /api/hardware/capacity)."""
+        return dict(self._call("GET", "/api/hardware/capacity", "Reading the capacity"))
+
     # --- pushes, builds and logs ----------------------------------------------------------------------
 
     def missing(self, owner: str, name: str, digests: list[str]) -> set[str]:

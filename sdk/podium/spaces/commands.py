@@ -26,8 +26,8 @@ class CommandError(Exception):
     """A command cannot go on; the message is the line to print."""
 
 
-def run(command: str, args: argparse.Namespace) -> int:
-    """Run `podium spaces COMMAND` with its parsed `args`; returns the exit status."""
+def run(command: str, args: argparse.Namespace, prog: str = "podium spaces") -> int:
+    """Run `podium spaces COMMAND` (or `prog COMMAND`) with its parsed `args`; returns the exit status."""
     try:
         return _COMMANDS[command](args)
     except (CommandError, platform_auth.PlatformAuthError) as exc:
@@ -35,9 +35,9 @@ def run(command: str, args: argparse.Namespace) -> int:
     except SpacesError as exc:
         message = _explain(exc, getattr(args, "space", None))
     except (KeyboardInterrupt, EOFError):
-        print(f"podium spaces {command}: interrupted", file=sys.stderr)
+        print(f"{prog} {command}: interrupted", file=sys.stderr)
         return 130
-    print(f"podium spaces {command}: {message}", file=sys.stderr)
+    print(f"{prog} {command}: {message}", file=sys.stderr)
     return 1
 
 
@@ -339,8 +339,10 @@ def _gpu(flavor: dict[str, Any]) -> str:
 
 
 def _hardware(args: argparse.Namespace) -> int:
-    if args.set and not args.space:
-        raise CommandError("--set needs a Space: podium spaces hardware OWNER/NAME --set FLAVOR")
+    if (args.set or args.replicas is not None) and not args.space:
+        raise CommandError("--set and --replicas need a Space: podium spaces hardware OWNER/NAME --set FLAVOR")
+    if args.replicas is not None and not 1 <= args.replicas <= 10:
+        raise CommandError(f"--replicas {args.replicas}: a Space runs 1 to 10 replicas")
     owner, name = space_id(args.space) if args.space else ("", "")
     client = _client(args)
     try:
@@ -351,6 +353,11 @@ def _hardware(args: argparse.Namespace) -> int:
                  for f in client.flavors()),
             )
             return 0
+        if args.replicas is not None and not args.set:
+            scaled = client.update_space(owner, name, {"replicas": args.replicas})
+            why = f" ({scaled['stage_message']})" if scaled["stage"] == "WAITING_FOR_HARDWARE" else ""
+            print(f"{owner}/{name}: {scaled['replicas']} replica(s) of {scaled['hardware']}; stage {scaled['stage']}{why}")
+            return 0
         if not args.set:
             space = client.space(owner, name)
             if space is None:
@@ -360,11 +367,43 @@ def _hardware(args: argparse.Namespace) -> int:
         usable = [f["name"] for f in client.flavors() if f["available"]]
         if args.set not in usable:
             raise CommandError(f"unknown or unavailable hardware {args.set!r}; choose one of: {', '.join(usable)}")
-        space = client.update_space(owner, name, {"hardware": args.set})
+        body: dict[str, Any] = {"hardware": args.set}
+        if args.replicas is not None:
+            body["replicas"] = args.replicas
+        space = client.update_space(owner, name, body)
     finally:
         client.close()
     message = f" ({space['stage_message']})" if space["stage"] == "WAITING_FOR_HARDWARE" else ""
     print(f"{owner}/{name}: hardware is now {space['hardware']}; stage {space['stage']}{message}")
+    return 0
+
+
+def _gib(mb: float) -> str:
+    return f"{mb / 1024:.1f} GiB"
+
+
+def _capacity(args: argparse.Namespace) -> int:
+    """`podium hardware capacity`: the node pools, then per flavor how many more replicas fit now."""
+    client = _client(args)
+    try:
+        capacity = client.capacity()
+    finally:
+        client.close()
+    if args.json:
+        _json(capacity)
+        return 0
+    if capacity.get("observed_at") is None:
+        _note("The runtime's capacity has not been read yet (the reconciler stores it about every 30 s)")
+        return 0
+    print(f"backend {capacity['backend']}, observed at {capacity['observed_at']}")
+    print_table(
+        ("POOL", "NODES", "GPU TYPES", "GPUS FREE", "CPU FREE", "MEMORY FREE"),
+        ((p["name"], f"{p['schedulable_nodes']}/{p['nodes']}", ", ".join(p["gpu_types"]) or "-",
+          f"{p['gpus_free']}/{p['gpus']}", f"{p['cpu_free']:g}/{p['cpu']:g}",
+          f"{_gib(p['memory_mb_free'])}/{_gib(p['memory_mb'])}") for p in capacity["pools"]),
+    )
+    print()
+    print_table(("FLAVOR", "GPU", "FREE"), ((f["name"], _gpu(f), f["free"]) for f in capacity["flavors"]))
     return 0
 
 
@@ -380,4 +419,5 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "secrets": _secrets,
     "variables": _variables,
     "hardware": _hardware,
+    "capacity": _capacity,
 }
