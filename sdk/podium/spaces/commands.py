@@ -339,8 +339,10 @@ def _gpu(flavor: dict[str, Any]) -> str:
 
 
 def _hardware(args: argparse.Namespace) -> int:
-    if (args.set or args.replicas is not None) and not args.space:
-        raise CommandError("--set and --replicas need a Space: podium spaces hardware OWNER/NAME --set FLAVOR")
+    if args.set and not args.space:
+        raise CommandError("--set needs a Space: podium spaces hardware OWNER/NAME --set FLAVOR")
+    if args.replicas is not None and not args.space:
+        raise CommandError("--replicas needs a Space: podium spaces hardware OWNER/NAME --replicas N")
     if args.replicas is not None and not 1 <= args.replicas <= 10:
         raise CommandError(f"--replicas {args.replicas}: a Space runs 1 to 10 replicas")
     owner, name = space_id(args.space) if args.space else ("", "")
