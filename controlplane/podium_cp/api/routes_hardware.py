@@ -17,10 +17,10 @@ from podium_cp import audit
 from podium_cp.api.deps import DB, ActorDep, SettingsDep, SignedIn
 from podium_cp.api.pagination import Page, PageDep, fetch_page
 from podium_cp.api.routes_orgs import OrgName, error_docs, find_org, org_ref
-from podium_cp.models import Flavor, OrgQuota, RuntimeCapacity
+from podium_cp.models import Flavor, OrgQuota
 from podium_cp.policy import Action, SiteRef, require
-from podium_cp.runtime.base import NodeCapacity
 from podium_cp.runtime.capacity import FlavorShape, flavor_free, pools
+from podium_cp.spaces.capacity_store import stored_capacity
 from podium_cp.spaces.service import gpus_in_use, quota_for, spaces_count
 
 router = APIRouter(tags=["hardware"])
@@ -114,13 +114,10 @@ class CapacityOut(BaseModel):
 async def get_capacity(db: DB, actor: SignedIn, settings: SettingsDep) -> CapacityOut:
     """The node pools (nodes, GPUs, free GPUs, CPU, memory) as the reconciler last stored them, and for each
     available flavor how many more replicas fit now. Needs a signed-in user."""
-    rows = (await db.execute(select(RuntimeCapacity).order_by(RuntimeCapacity.name))).scalars().all()
-    nodes = [NodeCapacity(name=r.name, pool=r.pool, gpu_type=r.gpu_type, gpus=r.gpus, gpus_free=r.gpus_free,
-                          cpu=r.cpu, cpu_free=r.cpu_free, memory_mb=r.memory_mb, memory_mb_free=r.memory_mb_free,
-                          schedulable=r.schedulable) for r in rows]
+    nodes, observed_at = await stored_capacity(db)
     flavors = (await db.execute(select(Flavor).where(Flavor.available).order_by(Flavor.id))).scalars().all()
     return CapacityOut(
-        observed_at=max((r.observed_at for r in rows), default=None),
+        observed_at=observed_at,
         backend=settings.runtime,
         pools=[PoolOut(**{**vars(p), "gpu_types": list(p.gpu_types)}) for p in pools(nodes)],
         flavors=[

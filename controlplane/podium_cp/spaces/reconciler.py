@@ -54,7 +54,7 @@ from podium_cp.db.engine import Database
 from podium_cp.db.raw import fetch_all
 from podium_cp.deeplinks.service import purge_expired
 from podium_cp.deeplinks.tokens import mint_space_token
-from podium_cp.models.spaces import RuntimeCapacity, Space, SpaceRuntime, SpaceSecret, SpaceVariable
+from podium_cp.models.spaces import Space, SpaceRuntime, SpaceSecret, SpaceVariable
 from podium_cp.runtime.base import (
     APP_PORT,
     ContainerEngineError,
@@ -66,6 +66,7 @@ from podium_cp.runtime.base import (
 )
 from podium_cp.runtime.inventory import Gpu
 from podium_cp.settings import Settings, SettingsError
+from podium_cp.spaces.capacity_store import replace_capacity
 from podium_cp.spaces.service import hardware_problem, space_secret_aad
 from podium_cp.spaces.stages import set_stage
 
@@ -303,13 +304,8 @@ class Reconciler:
             log.warning("could not read the runtime's capacity (trying again in %.0f s): %s", CAPACITY_EVERY_S, exc)
             return
         try:
-            async with self.database.session() as db:  # one transaction: readers see the old rows or the new ones
-                await db.execute(delete(RuntimeCapacity))
-                db.add_all([RuntimeCapacity(
-                    name=n.name, pool=n.pool, gpu_type=n.gpu_type, gpus=n.gpus, gpus_free=n.gpus_free, cpu=n.cpu,
-                    cpu_free=n.cpu_free, memory_mb=n.memory_mb, memory_mb_free=n.memory_mb_free,
-                    schedulable=n.schedulable, observed_at=now,
-                ) for n in {node.name: node for node in nodes}.values()])
+            async with self.database.session() as db:
+                await replace_capacity(db, nodes, now)
         except Exception:
             log.exception("storing the runtime's capacity failed")
 
