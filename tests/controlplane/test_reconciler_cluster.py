@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from reconciler_support import (
@@ -229,3 +230,16 @@ async def test_a_cluster_needs_the_apis_url(env: Env) -> None:
         Reconciler(env.database, env.runtime, without)
     with pytest.raises(SettingsError, match="PODIUM_SPACES_API_URL"):
         runtime_from_settings(without)
+
+
+async def test_the_factory_picks_the_kubernetes_backend(env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: k, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    runtime = runtime_from_settings(env.settings)
+    assert (runtime.name, runtime.places_gpus) == ("kubernetes", True)
