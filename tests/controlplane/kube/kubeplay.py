@@ -26,9 +26,9 @@ What `podman kube play` 4.3 takes, found by experiment, and what this harness ch
   stores the object's YAML, while its `secretKeyRef` lookup parses the secret as JSON of key -> base64 bytes, so a
   played Secret always fails ("secret ... is not valid JSON"). The harness stores exactly that JSON, made from the
   Secret's `stringData`.
-- Service, NetworkPolicy: LEFT OUT (4.3 plays only Pods, Deployments, PersistentVolumeClaims and ConfigMaps; it
-  ignores other kinds). The handle's URL is the first pod's address, what the Service would forward to; nothing
-  on one host enforces a NetworkPolicy.
+- Service, NetworkPolicy: LEFT OUT. 4.3 accepts them in the YAML and silently does nothing with them (its help
+  names Pods, Deployments and PersistentVolumeClaims). The handle's URL is the first pod's address, what the
+  Service would forward to; nothing on one host enforces a NetworkPolicy.
 - Names: Podman has no namespaces, so every name (Deployment, Secret, volumes) gets the prefix
   `<KubeConfig.installation>-`, which a test makes unique per run.
 - The pod's infra container: Podman builds its default pause image with `catatonit`, which Debian's podman only

@@ -207,6 +207,9 @@ def test_the_deployment_runs_as_the_contract_says(kube: KubePlayRuntime, images:
     assert found[1].labels["org.podium.config"] == "cfg1" and found[1].state == "running"
     assert found[1].handle == handle
 
+    (node,) = kube.capacity()  # the two Spaces' limits are taken off this machine's
+    assert node.cpu - node.cpu_free == pytest.approx(1.0) and node.memory_mb - node.memory_mb_free == 512
+
     kube.remove(handle)
     assert kube.status(handle).state == "missing"
     assert kube.logs(handle) == []
@@ -229,6 +232,8 @@ def test_a_docker_space_keeps_a_writable_root(kube: KubePlayRuntime, images: dic
         assert seen["uid"] == 1000 and seen["/tmp/mark"] == "written"
         assert seen["/etc/mark"] == "Permission denied"  # writable root, but uid 1000 may not write there
         assert _inspect(kube.app_containers(handle.container_id)[0])["HostConfig"]["ReadonlyRootfs"] is False
+        kube.stop(handle)
+        assert kube.status(handle).state == "exited"
     finally:
         kube.remove(handle)
 
