@@ -148,6 +148,9 @@ def test_docker_sdk_keeps_a_writable_root_and_its_port() -> None:
     (container,) = spec["containers"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is False
     assert "volumes" not in spec and "volumeMounts" not in container
+    # Its own server may answer / with a 404, which a readiness probe counts as a failure: an open port is ready.
+    assert "httpGet" not in container["readinessProbe"]
+    assert container["readinessProbe"]["tcpSocket"] == {"port": "http"}
     assert {e["name"] for e in container["env"]} == {"PODIUM_SPACE"}
     assert container["ports"][0]["containerPort"] == 8080
     assert by_kind(objects)["Service"]["spec"] == {

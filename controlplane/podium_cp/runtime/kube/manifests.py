@@ -208,7 +208,7 @@ def _container(spec: ContainerSpec, read_only: bool) -> dict[str, Any]:
         "env": env_list,
         "ports": [{"name": PORT_NAME, "containerPort": spec.port, "protocol": "TCP"}],
         "readinessProbe": {
-            "httpGet": {"path": "/", "port": PORT_NAME},
+            **_probe(spec.sdk),
             "periodSeconds": 5,
             "timeoutSeconds": 2,
             "failureThreshold": 3,
@@ -223,6 +223,14 @@ def _container(spec: ContainerSpec, read_only: bool) -> dict[str, Any]:
     if read_only:
         container["volumeMounts"] = [{"name": name, "mountPath": path} for name, path in SCRATCH_VOLUMES]
     return container
+
+
+def _probe(sdk: str) -> dict[str, Any]:
+    """Ready when the app answers: an HTTP GET of / for podium and gradio apps (they serve their page there), an
+    open port for docker Spaces (their own server may answer / with a 404, which a probe counts as a failure)."""
+    if sdk == "docker":
+        return {"tcpSocket": {"port": PORT_NAME}}
+    return {"httpGet": {"path": "/", "port": PORT_NAME}}
 
 
 def _cpu(cores: float) -> str:
