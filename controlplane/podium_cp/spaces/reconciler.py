@@ -201,7 +201,8 @@ class Reconciler:
         self._cpus = float(os.cpu_count() or 1)
         self._purged_at: datetime | None = None
         self._capacity_at: datetime | None = None
-        self._policy_ensured = not hasattr(runtime, "ensure_namespace_policy")
+        # A cluster runtime's one-time set-up (the NetworkPolicy that admits only the router); none on Docker.
+        self._ensure_policy: Callable[[], None] | None = getattr(runtime, "ensure_namespace_policy", None)
         self._said_no_token = False
 
     # --- the loop -----------------------------------------------------------------------------------------
@@ -282,14 +283,14 @@ class Reconciler:
     async def _maybe_ensure_policy(self) -> None:
         """The runtime's namespace policy (who may reach Spaces), once; a failure is tried again next pass and
         holds no Space up."""
-        if self._policy_ensured:
+        if self._ensure_policy is None:
             return
         try:
-            await to_thread.run_sync(self.runtime.ensure_namespace_policy)  # type: ignore[attr-defined]
+            await to_thread.run_sync(self._ensure_policy)
         except Exception as exc:
             log.warning("could not ensure the runtime's namespace policy (trying again next pass): %s", exc)
             return
-        self._policy_ensured = True
+        self._ensure_policy = None
 
     async def _maybe_store_capacity(self) -> None:
         """Replace the `runtime_capacity` rows with `runtime.capacity()`, at most once every CAPACITY_EVERY_S. A
