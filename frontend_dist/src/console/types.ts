@@ -59,6 +59,13 @@ export interface Org {
   can: string[];
 }
 
+/** What the nodes can still take (`GET /api/hardware/capacity`); `observed_at` is null until the reconciler read it. */
+export interface Capacity {
+  observed_at: string | null;
+  backend: string;
+  flavors: { name: string; gpu_type: string | null; gpu_count: number; free: number }[];
+}
+
 /** A hardware flavor (`GET /api/hardware`). */
 export interface Flavor {
   name: string;

@@ -3,6 +3,7 @@ import { NO_FILTERS, homeHref, isFiltered, matches, ownerOptions, readFilters, s
 import {
   creatableOwners,
   flavorSpecs,
+  freeNote,
   frontMatter,
   frontMatterText,
   loginCommand,
@@ -10,7 +11,7 @@ import {
   pushCommand,
   visibilityChoices,
 } from "../../src/console/pages/home/space-form";
-import type { Flavor, Org, Space } from "../../src/console/types";
+import type { Capacity, Flavor, Org, Space } from "../../src/console/types";
 
 const space = (stage: string, visibility: Space["visibility"]) => ({ stage, visibility }) as Space;
 const org = (name: string, can: string[]) => ({ name, can }) as Org;
@@ -75,6 +76,23 @@ describe("new Space", () => {
     const cpu = { cpu: 2, memory_mb: 16384, gpu_count: 0, gpu_type: null } as Flavor;
     expect(flavorSpecs(cpu)).toBe("2 CPU · 16 GB memory");
     expect(flavorSpecs({ ...cpu, cpu: 0.5, memory_mb: 512, gpu_count: 1, gpu_type: "T4" })).toBe("0.5 CPU · 512 MB memory · 1× T4");
+  });
+
+  it("says how many of a flavor fit on the nodes now, once the capacity is known", () => {
+    const t4 = { name: "t4-small" } as Flavor;
+    const capacity: Capacity = {
+      observed_at: "2026-11-21T10:00:00Z",
+      backend: "kubernetes",
+      flavors: [
+        { name: "t4-small", gpu_type: "T4", gpu_count: 1, free: 3 },
+        { name: "a100-large", gpu_type: "A100", gpu_count: 8, free: 0 },
+      ],
+    };
+    expect(freeNote(t4, capacity)).toBe("3 free now");
+    expect(freeNote({ name: "a100-large" } as Flavor, capacity)).toBe("none free now: a Space waits for hardware");
+    expect(freeNote({ name: "h100" } as Flavor, capacity)).toBe("");
+    expect(freeNote(t4, { ...capacity, observed_at: null })).toBe("");
+    expect(freeNote(t4, null)).toBe("");
   });
 
   it("gives the exact commands, with the flags push needs to create the Space as chosen", () => {

@@ -1,6 +1,6 @@
 /**
  * The New Space form: owner and name (checked as the API checks them), title, visibility, hardware (from
- * `GET /api/hardware`, unavailable flavors shown but not selectable), SDK and sleep time; `POST /api/spaces`.
+ * `GET /api/hardware`, unavailable flavors shown but not selectable, with how many fit on the nodes now), SDK and sleep time; `POST /api/spaces`.
  * The API's refusal (a taken name, a quota) shows beside the form as it is. The push commands beside it follow
  * the choices as they change.
  */
@@ -18,10 +18,11 @@ import {
   SDKS,
   SLEEP_PRESETS,
   flavorSpecs,
+  freeNote,
   nameProblem,
   visibilityChoices,
 } from "./space-form";
-import type { Flavor, Sdk, Space, Visibility } from "./types";
+import type { Capacity, Flavor, Sdk, Space, Visibility } from "./types";
 
 interface NewSpaceFormProps {
   owners: string[];
@@ -32,7 +33,14 @@ interface NewSpaceFormProps {
   onCreated: (space: Space) => void;
 }
 
-function HardwareChoices({ flavors, value, onChange }: { flavors: Flavor[]; value: string; onChange: (name: string) => void }) {
+interface HardwareChoicesProps {
+  flavors: Flavor[];
+  capacity: Capacity | null | undefined;
+  value: string;
+  onChange: (name: string) => void;
+}
+
+function HardwareChoices({ flavors, capacity, value, onChange }: HardwareChoicesProps) {
   return (
     <fieldset class="pc-choices">
       <legend>Hardware</legend>
@@ -51,7 +59,7 @@ function HardwareChoices({ flavors, value, onChange }: { flavors: Flavor[]; valu
               {flavor.display_name} <span class="pc-muted pc-mono">{flavor.name}</span>
               {!flavor.available && <span class="pc-muted"> (unavailable)</span>}
             </span>
-            <small>{flavorSpecs(flavor)}</small>
+            <small>{[flavorSpecs(flavor), freeNote(flavor, capacity)].filter(Boolean).join(" · ")}</small>
           </span>
         </label>
       ))}
@@ -72,6 +80,7 @@ export function NewSpaceForm({ owners, initialOwner, orgNames, onCreated }: NewS
   const [error, setError] = useState("");
   const nameInput = useRef<HTMLInputElement>(null);
   const flavors = useResource(() => getAll<Flavor>("/api/hardware"), "hardware");
+  const capacity = useResource(() => api.get<Capacity>("/api/hardware/capacity").catch(() => null), "capacity");
 
   const ownerIsOrg = orgNames.has(owner);
   const visibilities = visibilityChoices(ownerIsOrg, owner);
@@ -161,7 +170,7 @@ export function NewSpaceForm({ owners, initialOwner, orgNames, onCreated }: NewS
           ))}
         </fieldset>
         {flavors.data ? (
-          <HardwareChoices flavors={flavors.data} value={chosenHardware} onChange={setHardware} />
+          <HardwareChoices flavors={flavors.data} capacity={capacity.data} value={chosenHardware} onChange={setHardware} />
         ) : flavors.error ? (
           <ErrorNote error={flavors.error} retry={() => void flavors.reload()} />
         ) : (

@@ -3,7 +3,7 @@
  * sleep-time presets, how a hardware flavor reads, and the exact CLI commands and README front matter that upload
  * an app to the Space (`podium login`, `podium push`, which creates the Space when it is missing).
  */
-import type { Flavor, Org, Sdk, Visibility } from "./types";
+import type { Capacity, Flavor, Org, Sdk, Visibility } from "./types";
 
 /** The API's name rule: 1-39 lower-case letters, digits and single inner hyphens. */
 const NAME = /^[a-z0-9]([a-z0-9-]{0,37}[a-z0-9])?$/;
@@ -63,6 +63,14 @@ export function flavorSpecs(flavor: Flavor): string {
   const parts = [`${flavor.cpu} CPU`, memory(flavor.memory_mb)];
   if (flavor.gpu_count > 0) parts.push(`${flavor.gpu_count}× ${flavor.gpu_type ?? "GPU"}`);
   return parts.join(" · ");
+}
+
+/** How many more of the flavor fit on the nodes now ("3 free now"), "" when the capacity is not known yet. */
+export function freeNote(flavor: Flavor, capacity: Capacity | null | undefined): string {
+  if (!capacity || capacity.observed_at === null) return "";
+  const entry = capacity.flavors.find((f) => f.name === flavor.name);
+  if (!entry) return "";
+  return entry.free > 0 ? `${entry.free} free now` : "none free now: a Space waits for hardware";
 }
 
 export const PIP_COMMAND = "pip install podium";

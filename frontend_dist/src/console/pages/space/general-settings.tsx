@@ -1,17 +1,18 @@
 /**
  * The Space's general settings (admins): title, visibility, hardware (with the owner org's GPU quota and usage;
- * flavors that would go over it are marked), sleep time and deep-link retention, saved with one PATCH of what
+ * flavors that would go over it are marked, the others say how many fit on the nodes now), sleep time and deep-link retention, saved with one PATCH of what
  * changed. The API's refusal is shown beside the form as it is.
  */
 import { useState } from "preact/hooks";
 import { api, getAll, seg } from "../../api";
 import { useResource } from "../../hooks";
 import { useSession } from "../../session";
-import type { Flavor, Space, Visibility } from "../../types";
+import type { Capacity, Flavor, Space, Visibility } from "../../types";
 import { Button, errorText } from "../../ui/button";
 import { Field, FormError, Input, Select } from "../../ui/form";
 import { Section } from "../../ui/misc";
 import { toast } from "../../ui/toast";
+import { freeNote } from "../home/space-form";
 import {
   flavorLabel,
   formFrom,
@@ -42,6 +43,7 @@ export function GeneralSettings({ space, onChange }: Props) {
   const ownerIsOrg = orgs.some((org) => org.name === space.owner) || space.visibility === "org";
   const personal = !ownerIsOrg && me?.username === space.owner;
   const flavors = useResource(() => getAll<Flavor>("/api/hardware"), "hardware");
+  const capacity = useResource(() => api.get<Capacity>("/api/hardware/capacity").catch(() => null), "capacity");
   const quota = useResource<Quota | null>(
     () => (ownerIsOrg ? api.get<Quota>(`/api/orgs/${seg(space.owner)}/quota`).catch(() => null) : Promise.resolve(null)),
     `${space.owner}:${ownerIsOrg}`,
@@ -57,7 +59,8 @@ export function GeneralSettings({ space, onChange }: Props) {
     .filter((flavor) => flavor.available || flavor.name === space.hardware)
     .map((flavor) => {
       const problem = quotaProblem(flavor, context);
-      return { value: flavor.name, label: flavorLabel(flavor) + (problem ? ` — ${problem}` : "") };
+      const free = flavor.name === space.hardware ? "" : freeNote(flavor, capacity.data);
+      return { value: flavor.name, label: flavorLabel(flavor) + (problem ? ` — ${problem}` : free ? ` — ${free}` : "") };
     });
   if (!hardwareOptions.some((option) => option.value === form.hardware)) {
     hardwareOptions.unshift({ value: form.hardware, label: form.hardware });
