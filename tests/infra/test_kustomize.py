@@ -212,6 +212,8 @@ def test_overlays_pull_the_platform_from_the_registry_and_route_the_hosts(
     assert reconciler["spec"]["replicas"] == 1 and reconciler["spec"]["strategy"]["type"] == "Recreate"
     builder = one(docs, "Deployment", "podium-builder")["spec"]["template"]["spec"]
     (podman,) = builder["initContainers"]
-    assert podman["restartPolicy"] == "Always" and "service" in podman["command"]
+    # infra/podman/image's entrypoint serves Podman's API on the socket the builder's DOCKER_HOST names
+    assert podman["restartPolicy"] == "Always" and podman["args"] == ["/run/podman/podman.sock"]
+    assert podman["image"].endswith("podium/podman:0.1.0") and "command" not in podman
     (build,) = builder["containers"]
     assert {"name": "DOCKER_HOST", "value": "unix:///run/podman/podman.sock"} in build["env"]
