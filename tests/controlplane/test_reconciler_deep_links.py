@@ -24,7 +24,8 @@ from podium_cp.deeplinks.tokens import Scope, open_token
 from podium_cp.models.deep_links import DeepLink
 from podium_cp.runtime.base import Mount
 from podium_cp.settings import Settings
-from podium_cp.spaces.reconciler import LABEL_CONFIG, PURGE_EVERY_S, deep_link_api
+from podium_cp.spaces.reconciler import LABEL_CONFIG, PURGE_EVERY_S
+from podium_cp.spaces.replica_env import deep_link_api
 
 pytestmark = pytest.mark.anyio
 

@@ -67,10 +67,11 @@ from podium_cp.runtime.base import (
 from podium_cp.runtime.inventory import Gpu
 from podium_cp.settings import Settings, SettingsError
 from podium_cp.spaces.capacity_store import replace_capacity
+from podium_cp.spaces.replica_env import builtin_env, deep_link_api
 from podium_cp.spaces.service import hardware_problem, space_secret_aad
 from podium_cp.spaces.stages import set_stage
 
-__all__ = ["LABEL_CONFIG", "LABEL_GPUS", "Reconciler", "backoff_s", "builtin_env", "deep_link_api"]
+__all__ = ["LABEL_CONFIG", "LABEL_GPUS", "Reconciler", "backoff_s"]
 
 log = logging.getLogger("podium.reconciler")
 
@@ -84,7 +85,6 @@ LOG_LINES_IN_MESSAGE = 8
 PURGE_EVERY_S = 60.0  # how often expired deep links are deleted
 CAPACITY_EVERY_S = 30.0  # how often the runtime's capacity is stored
 SDKS = frozenset({"podium", "gradio", "docker"})
-API_SOCKET_MOUNT = "/run/podium"  # where a replica sees the folder of the API's Unix socket
 _LOCK_KEY = 0x706F6469756D  # pg advisory lock of the active reconciler ("podium")
 
 _SNAPSHOT = """
@@ -113,32 +113,6 @@ _SNAPSHOT = """
 def backoff_s(restarts: int) -> float:
     """Seconds to wait before starting a replica that failed `restarts` times in a row: 2, 4, 8 ... 300."""
     return min(MAX_BACKOFF_S, 2.0 ** max(1, min(restarts, 16)))
-
-
-def builtin_env(settings: Settings, owner: str, name: str, *, title: str, hardware: str, revision: int) -> dict[str, str]:
-    """The variables every Space container gets (Hugging Face's names, plus Podium's)."""
-    return {
-        "SPACE_ID": f"{owner}/{name}",
-        "SPACE_AUTHOR_NAME": owner,
-        "SPACE_REPO_NAME": name,
-        "SPACE_TITLE": title or name,
-        "SPACE_HOST": settings.space_host(owner, name),
-        "SPACE_URL": settings.space_url(owner, name),
-        "SPACE_HARDWARE": hardware,
-        "SPACE_REVISION": str(revision),
-        "SYSTEM": "spaces",
-        "PODIUM_SPACE": "1",
-    }
-
-
-def deep_link_api(settings: Settings) -> tuple[str, tuple[Mount, ...]]:
-    """PODIUM_DEEP_LINK_API of every replica, and the mount it needs: PODIUM_SPACES_API_URL when set (a cluster),
-    else the API's Unix socket, its folder mounted read-only at /run/podium."""
-    if settings.spaces_api_url:
-        return settings.spaces_api_url, ()
-    socket = settings.spaces_api_socket
-    return (f"unix://{API_SOCKET_MOUNT}/{socket.name}",
-            (Mount(host_path=str(socket.parent), container_path=API_SOCKET_MOUNT),))
 
 
 @dataclass(frozen=True)
