@@ -188,7 +188,8 @@ async def test_checking_a_secret_and_counting_uses_at_most_once_a_minute(
     demo, other = (int(sql(pg_url, "SELECT id FROM spaces WHERE name = :n", n=n)[0][0]) for n in ("demo", "other"))
     async with database.read_session() as db:
         assert (await check_token(db, demo, link["token"])).id == link["id"]
-        for space_id, token in ((other, link["token"]), (demo, link["token"][:-1] + "x"), (demo, ""),
+        flipped = link["token"][:-1] + ("x" if not link["token"].endswith("x") else "y")
+        for space_id, token in ((other, link["token"]), (demo, flipped), (demo, ""),
                                 (demo, "pss_" + "A" * 32), (demo, link["token"] + "A"), (demo, "\x00")):
             with pytest.raises(ShareTokenRefused) as refused:
                 await check_token(db, space_id, token)
