@@ -17,6 +17,7 @@ from reconciler_support import (
     Clock,
     Env,
     FakeRuntime,
+    events_of,
     make_space,
     no_swallowed_errors,
     run_until_running,
@@ -66,6 +67,10 @@ async def test_a_gpu_space_is_placed_by_the_cluster_with_its_flavor_and_sdk(env:
     assert runtime is not None and runtime.backend == "kubernetes"
 
 
+def events_of_waiting(events: list[tuple[str, str]]) -> int:
+    return sum(stage == "WAITING_FOR_HARDWARE" for stage, _ in events)
+
+
 async def test_cpu_cores_are_not_capped_to_this_machine_on_a_cluster(env: Env) -> None:
     await make_space(env.database, hardware="cpu-upgrade")
     await env.reconciler(startup_timeout_s=60.0).pass_once()
@@ -112,6 +117,20 @@ async def test_waiting_for_a_node_shows_the_scheduler_and_never_times_out(env: E
         assert await stage_of(env.database, space_id) == ("WAITING_FOR_HARDWARE",
                                                           f"Waiting for hardware: {UNSCHEDULABLE}")
     assert len(env.runtime.starts()) == 1 and env.runtime.removed() == []
+
+    # Waiting for the same reason writes nothing on later passes; a new reason from the scheduler is shown.
+    before = await runtime_of(env.database, space_id)
+    env.clock.advance(50)
+    await reconciler.pass_once()
+    after = await runtime_of(env.database, space_id)
+    assert before is not None and after is not None and after.updated_at == before.updated_at
+    env.runtime.wait_for_hardware(space_id, "0/4 nodes are available: 4 Insufficient nvidia.com/gpu.")
+    await reconciler.pass_once()
+    assert (await stage_of(env.database, space_id))[1] == ("Waiting for hardware: 0/4 nodes are available: "
+                                                           "4 Insufficient nvidia.com/gpu.")
+    env.runtime.wait_for_hardware(space_id, UNSCHEDULABLE)
+    await reconciler.pass_once()
+    assert events_of_waiting(await events_of(env.database, space_id)) == 3
 
     # While its replica waits, it holds its GPU: a second GPU Space of the org gets the quota's rest only.
     other = await make_space(env.database, "other", owner="acme", org=True, hardware="t4-medium")

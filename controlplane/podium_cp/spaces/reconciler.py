@@ -89,7 +89,7 @@ _LOCK_KEY = 0x706F6469756D  # pg advisory lock of the active reconciler ("podium
 
 _SNAPSHOT = """
     SELECT s.id, s.name, s.owner_name, s.owner_org_id, s.title, s.hardware, s.sleep_time, s.desired_state, s.stage,
-           s.last_activity_at, s.restart_generation, s.replicas, s.sdk,
+           s.stage_message, s.last_activity_at, s.restart_generation, s.replicas, s.sdk,
            f.cpu, f.memory_mb, f.gpu_count, f.gpu_type,
            b.id AS build_id, b.image, b.revision_id AS build_revision_id, rv.number AS revision_number,
            rv.space_metadata,
@@ -463,6 +463,10 @@ class Reconciler:
 
     async def _check_started(self, row: _Row, replica: Replica) -> None:
         status = await to_thread.run_sync(self.runtime.status, replica.handle)
+        waiting = f"Waiting for hardware: {status.message or 'no node has the resources it asks for'}"
+        if (status.waiting_for_hardware and row.stage == "WAITING_FOR_HARDWARE" and row.stage_message == waiting
+                and row.container_id == replica.handle.container_id):
+            return  # still waiting, for the same reason: nothing to write (the placed branch below resets the clock)
         now = self.clock()
         async with self._locked(row.id) as (db, space, runtime_row):
             if space is None:
@@ -473,11 +477,10 @@ class Reconciler:
                     replica.handle.container_id, replica.handle.url, row.image)
                 runtime_row.started_at = runtime_row.started_at or now
             if status.waiting_for_hardware:
-                # Not placed yet: no start-up timeout while it waits (it counts from the last pass it waited).
+                # Not placed yet: no start-up timeout while it waits (it counts from when it is placed).
                 runtime_row.started_at = runtime_row.updated_at = now
                 if space.stage in RUNTIME_STAGES:
-                    set_stage(db, space, "WAITING_FOR_HARDWARE",
-                              f"Waiting for hardware: {status.message or 'no node has the resources it asks for'}")
+                    set_stage(db, space, "WAITING_FOR_HARDWARE", waiting)
                 return
             if space.stage == "WAITING_FOR_HARDWARE" and runtime_row.status == "starting":
                 runtime_row.started_at = now  # placed: the start-up timeout counts from here
