@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from podium_tunnel.yamux import (
+from podium_tunnel.yamux import YamuxSession
+from podium_tunnel.yamux_stream import (
     FLAG_ACK,
     FLAG_FIN,
     FLAG_RST,
@@ -23,7 +24,6 @@ from podium_tunnel.yamux import (
     TYPE_WINDOW_UPDATE,
     SessionClosed,
     StreamReset,
-    YamuxSession,
     YamuxStream,
     frame,
 )
