@@ -1,10 +1,7 @@
 /** The activity tab: your own audited actions (`GET /api/user/audit`), newest first, a page at a time. */
-import { useState } from "preact/hooks";
 import { api, withQuery, type Page } from "../../api";
-import { useResource } from "../../hooks";
-import { Button, errorText } from "../../ui/button";
-import { Empty, Loaded, Section, Time } from "../../ui/misc";
-import { toast } from "../../ui/toast";
+import { MorePagesList, useMorePages } from "../../more-pages";
+import { Empty, Section, Time } from "../../ui/misc";
 import type { AuditEvent } from "./model";
 
 const PAGE_SIZE = 50;
@@ -27,59 +24,31 @@ function EventRow({ event }: { event: AuditEvent }) {
 }
 
 export function ActivityTab() {
-  const first = useResource(() => loadPage(null), "activity");
-  const [more, setMore] = useState<{ items: AuditEvent[]; cursor: string | null } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const cursor = more ? more.cursor : first.data?.next_cursor ?? null;
-
-  const loadMore = async () => {
-    setBusy(true);
-    try {
-      const page = await loadPage(cursor);
-      setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.next_cursor });
-    } catch (error) {
-      toast.error(errorText(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const pages = useMorePages(loadPage, "activity");
   return (
     <Section title="Your activity" id="pc-account-activity">
       <p class="pc-muted">What you did, in every org and on your account: sign-ins, tokens, Spaces, members.</p>
-      <Loaded resource={first}>
-        {(page) => {
-          const events = [...page.items, ...(more?.items ?? [])];
-          if (!events.length) return <Empty title="Nothing yet" />;
-          return (
-            <>
-              <table class="pc-table" data-testid="activity">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">Org</th>
-                    <th scope="col">Via</th>
-                    <th scope="col">Address</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {events.map((event) => (
-                    <EventRow key={event.id} event={event} />
-                  ))}
-                </tbody>
-              </table>
-              {cursor && (
-                <div class="pc-account-more">
-                  <Button onClick={() => void loadMore()} busy={busy}>
-                    Show older
-                  </Button>
-                </div>
-              )}
-            </>
-          );
-        }}
-      </Loaded>
+      <MorePagesList pages={pages} empty={<Empty title="Nothing yet" />} moreLabel="Show older" moreClass="pc-account-more">
+        {(events) => (
+          <table class="pc-table" data-testid="activity">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Action</th>
+                <th scope="col">Target</th>
+                <th scope="col">Org</th>
+                <th scope="col">Via</th>
+                <th scope="col">Address</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((event) => (
+                <EventRow key={event.id} event={event} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </MorePagesList>
     </Section>
   );
 }

@@ -3,13 +3,13 @@
  * days; the filters live in the URL's query (so a filtered view can be linked) and "Load more" follows the
  * API's `next_cursor`. Each event's details are one collapsed line that opens to the JSON.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api, type Page } from "../../api";
-import { useResource } from "../../hooks";
+import { MorePagesList, useMorePages } from "../../more-pages";
 import { navigate, useRoute } from "../../router";
-import { Button, useAction } from "../../ui/button";
+import { Button } from "../../ui/button";
 import { Field, FormError, Input } from "../../ui/form";
-import { Empty, Loaded, Section, relativeTime } from "../../ui/misc";
+import { Empty, Section, relativeTime } from "../../ui/misc";
 import { auditPath, detailsSummary, filtersFromQuery, filtersToQuery, hasFilters, NO_FILTERS, type AuditFilters } from "./logic";
 import type { AuditEvent, OrgTabProps } from "./types";
 
@@ -42,70 +42,42 @@ export function AuditTab({ org }: OrgTabProps) {
   const { query } = useRoute();
   const filters = filtersFromQuery(query);
   const first = auditPath(org.name, filters, null);
-  const log = useResource(() => api.get<Page<AuditEvent>>(first), first);
-  const [more, setMore] = useState<Page<AuditEvent> | null>(null);
-  useEffect(() => setMore(null), [first]);
-  const cursor = more ? more.next_cursor : (log.data?.next_cursor ?? null);
-  const [loadMore, loading] = useAction(async () => {
-    const page = await api.get<Page<AuditEvent>>(auditPath(org.name, filters, cursor));
-    setMore({ items: [...(more?.items ?? []), ...page.items], next_cursor: page.next_cursor });
-  });
+  const log = useMorePages((cursor) => api.get<Page<AuditEvent>>(auditPath(org.name, filters, cursor)), first);
   const base = `/orgs/${encodeURIComponent(org.name)}/audit`;
   return (
     <Section
       title="Audit log"
       id="pc-org-audit"
-      actions={
-        log.data && (
-          <Button
-            onClick={() => {
-              setMore(null);
-              void log.reload();
-            }}
-          >
-            Refresh
-          </Button>
-        )
-      }
+      actions={log.first.data && <Button onClick={() => void log.reload()}>Refresh</Button>}
     >
       {org.can.includes("org.audit.read") && (
         <Filters key={first} filters={filters} onApply={(f) => navigate(`${base}${filtersToQuery(f)}`, { replace: true })} />
       )}
-      <Loaded resource={log}>
-        {(page) => {
-          const events = [...page.items, ...(more?.items ?? [])];
-          if (events.length === 0) {
-            return <Empty title={hasFilters(filters) ? "No events match these filters" : "No events yet"} />;
-          }
-          return (
-            <>
-              <table class="pc-table pc-org-audit" aria-label="Audit events">
-                <thead>
-                  <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">Details</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {events.map((event) => (
-                    <EventRow key={event.id} event={event} />
-                  ))}
-                </tbody>
-              </table>
-              {cursor && (
-                <div class="pc-row pc-org-more">
-                  <Button busy={loading} onClick={() => void loadMore()}>
-                    Load more
-                  </Button>
-                </div>
-              )}
-            </>
-          );
-        }}
-      </Loaded>
+      <MorePagesList
+        pages={log}
+        empty={<Empty title={hasFilters(filters) ? "No events match these filters" : "No events yet"} />}
+        moreLabel="Load more"
+        moreClass="pc-row pc-org-more"
+      >
+        {(events) => (
+          <table class="pc-table pc-org-audit" aria-label="Audit events">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Target</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((event) => (
+                <EventRow key={event.id} event={event} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </MorePagesList>
     </Section>
   );
 }
