@@ -13,6 +13,7 @@ import { Field, FormError, Input } from "../../ui/form";
 import { Empty, ErrorNote, Section, Spinner, Time } from "../../ui/misc";
 import { toast } from "../../ui/toast";
 import { envNameProblem } from "./settings";
+import { TableHead } from "./table-head";
 import { spaceApi, type SecretItem, type VariableItem } from "./types";
 
 type Kind = "secret" | "variable";
@@ -148,15 +149,7 @@ function EnvSection({ space, kind }: { space: Space; kind: Kind }) {
   else {
     body = (
       <table class="pc-table" data-testid={`${kind}s`}>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">{kind === "secret" ? "Updated" : "Value"}</th>
-            <th scope="col">
-              <span class="pc-space-sr">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={["Name", kind === "secret" ? "Updated" : "Value"]} />
         <tbody>
           {list.data.map((item) => (
             <tr key={item.name} data-name={item.name}>

@@ -17,6 +17,7 @@ import { useBuildLog } from "./log-stream";
 import { LogView } from "./log-view";
 import { buildFinished, buildLogUrl, logFileName } from "./logs";
 import { fetchText, revisionRows, sizeText } from "./revisions";
+import { TableHead } from "./table-head";
 import { spaceApi, type Build, type Revision, type RevisionCreated } from "./types";
 
 const REVISIONS_SHOWN = 50;
@@ -96,17 +97,7 @@ export function RevisionsTab({ space }: { space: Space }) {
   return (
     <>
       <table class="pc-table pc-revisions" data-testid="revisions">
-        <thead>
-          <tr>
-            <th scope="col">Revision</th>
-            <th scope="col">Message</th>
-            <th scope="col">Created</th>
-            <th scope="col">Build</th>
-            <th scope="col">
-              <span class="pc-space-sr">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={["Revision", "Message", "Created", "Build"]} />
         <tbody>
           {rows.map(({ revision, build, serving, latest }) => (
             <Fragment key={revision.number}>

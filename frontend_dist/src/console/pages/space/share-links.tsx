@@ -7,14 +7,17 @@ import { useState } from "preact/hooks";
 import { api, seg } from "../../api";
 import { POLL_MS } from "../../hooks";
 import type { Space } from "../../types";
-import { Button, errorText, useAction } from "../../ui/button";
+import { Button, errorText } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Field, FormError, Input, Select } from "../../ui/form";
-import { CodeLine, Empty, ErrorNote, Section, Spinner, Time } from "../../ui/misc";
+import { CodeLine, Empty, Section, Time } from "../../ui/misc";
 import { toast } from "../../ui/toast";
 import { DEFAULT_LIFETIME, LIFETIMES } from "./links";
 import { usePaged } from "./paged";
+import { PagedList } from "./paged-list";
+import { TableHead } from "./table-head";
 import { spaceApi, type NewShareLink, type ShareLink } from "./types";
+import { UseCount } from "./use-count";
 
 function CreateForm({ path, onCreated }: { path: string; onCreated: (link: NewShareLink) => void }) {
   const [label, setLabel] = useState("");
@@ -75,7 +78,6 @@ export function ShareLinksSection({ space }: { space: Space }) {
   const links = usePaged<ShareLink>(path, POLL_MS);
   const [created, setCreated] = useState<NewShareLink | null>(null);
   const [revoking, setRevoking] = useState<ShareLink | null>(null);
-  const [loadMore, loadingMore] = useAction(links.loadMore);
 
   const revoke = async (link: ShareLink) => {
     await api.del(`${path}/${seg(link.id)}`);
@@ -83,66 +85,6 @@ export function ShareLinksSection({ space }: { space: Space }) {
     await links.reset();
   };
 
-  let body;
-  if (links.error && !links.items) body = <ErrorNote error={links.error} retry={() => void links.reset()} />;
-  else if (!links.items) body = <Spinner />;
-  else if (links.items.length === 0) body = <Empty title="No share links" />;
-  else {
-    body = (
-      <table class="pc-table" data-testid="share-links">
-        <thead>
-          <tr>
-            <th scope="col">Label</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Used</th>
-            <th scope="col">
-              <span class="pc-space-sr">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {links.items.map((link) => (
-            <tr key={link.id} data-id={link.id}>
-              <td data-label="Label">
-                {link.label || <span class="pc-muted">(no label)</span>}
-                <span class="pc-muted pc-mono pc-revision-meta">{link.id}</span>
-              </td>
-              <td data-label="Status">
-                <span class={`pc-badge pc-share-${link.status}`} data-status={link.status}>
-                  {link.status}
-                </span>
-              </td>
-              <td data-label="Created">
-                <Time iso={link.created_at} />
-                {link.created_by && <span class="pc-muted"> by {link.created_by}</span>}
-              </td>
-              <td data-label="Expires">
-                <Time iso={link.expires_at} />
-              </td>
-              <td data-label="Used">
-                {link.use_count} {link.use_count === 1 ? "time" : "times"}
-                {link.last_used_at && (
-                  <span class="pc-muted">
-                    {" "}
-                    (last <Time iso={link.last_used_at} />)
-                  </span>
-                )}
-              </td>
-              <td class="pc-actions">
-                {link.status === "active" && (
-                  <Button variant="ghost" onClick={() => setRevoking(link)} aria-label={`Revoke share link ${link.label || link.id}`}>
-                    Revoke
-                  </Button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    );
-  }
   return (
     <Section title="Share links" id="pc-space-share-links">
       <p class="pc-muted">
@@ -159,12 +101,45 @@ export function ShareLinksSection({ space }: { space: Space }) {
           }}
         />
       )}
-      {body}
-      {links.hasMore && (
-        <Button busy={loadingMore} onClick={() => void loadMore()}>
-          Load more
-        </Button>
-      )}
+      <PagedList list={links} empty={<Empty title="No share links" />}>
+        {(items) => (
+          <table class="pc-table" data-testid="share-links">
+            <TableHead columns={["Label", "Status", "Created", "Expires", "Used"]} />
+            <tbody>
+              {items.map((link) => (
+                <tr key={link.id} data-id={link.id}>
+                  <td data-label="Label">
+                    {link.label || <span class="pc-muted">(no label)</span>}
+                    <span class="pc-muted pc-mono pc-revision-meta">{link.id}</span>
+                  </td>
+                  <td data-label="Status">
+                    <span class={`pc-badge pc-share-${link.status}`} data-status={link.status}>
+                      {link.status}
+                    </span>
+                  </td>
+                  <td data-label="Created">
+                    <Time iso={link.created_at} />
+                    {link.created_by && <span class="pc-muted"> by {link.created_by}</span>}
+                  </td>
+                  <td data-label="Expires">
+                    <Time iso={link.expires_at} />
+                  </td>
+                  <td data-label="Used">
+                    <UseCount count={link.use_count} last={link.last_used_at} />
+                  </td>
+                  <td class="pc-actions">
+                    {link.status === "active" && (
+                      <Button variant="ghost" onClick={() => setRevoking(link)} aria-label={`Revoke share link ${link.label || link.id}`}>
+                        Revoke
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedList>
       <ConfirmDialog
         open={revoking !== null}
         title="Revoke this share link?"
