@@ -14,6 +14,7 @@ import { Field, FormError, Input, Select } from "../../ui/form";
 import { CodeLine, Empty, Loaded, Section, Time } from "../../ui/misc";
 import { toast } from "../../ui/toast";
 import { managesOwners, roleChoices } from "./logic";
+import { TableHead } from "./table-head";
 import type { Invitation, InvitationCreated, OrgTabProps } from "./types";
 
 const EXPIRY_DAYS = [
@@ -52,18 +53,7 @@ export function InvitationsTab({ org }: OrgTabProps) {
               </Empty>
             ) : (
               <table class="pc-table" aria-label="Pending invitations">
-                <thead>
-                  <tr>
-                    <th scope="col">For</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Invited by</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">
-                      <span class="pc-visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead columns={["For", "Role", "Invited by", "Created", "Expires"]} />
                 <tbody aria-live="polite">
                   {list.map((invitation) => (
                     <tr key={invitation.public_id} data-invitation={invitation.public_id}>

@@ -16,6 +16,7 @@ import { FormError, Select } from "../../ui/form";
 import { Empty, Loaded, Section, Time } from "../../ui/misc";
 import { toast } from "../../ui/toast";
 import { managesOwners, mayChangeRole, mayRemove, roleChoices } from "./logic";
+import { TableHead } from "./table-head";
 import type { Member, OrgTabProps } from "./types";
 
 export function MembersTab({ org }: OrgTabProps) {
@@ -57,16 +58,7 @@ export function MembersTab({ org }: OrgTabProps) {
             <Empty title="No members" />
           ) : (
             <table class="pc-table" aria-label={`Members of ${org.name}`}>
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">
-                    <span class="pc-visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={["Member", "Role", "Joined"]} />
               <tbody aria-live="polite">
                 {list.map((member) => (
                   <MemberRow

@@ -15,6 +15,7 @@ import { Field, FormError, Input, Select } from "../../ui/form";
 import { Empty, Loaded, Section, Time } from "../../ui/misc";
 import { toast } from "../../ui/toast";
 import { grantLabel, grantSpaceProblem, roleChoices, teamHref } from "./logic";
+import { TableHead } from "./table-head";
 import type { Grant, Member, TeamDetail } from "./types";
 
 const GRANT_ROLES = roleChoices(false);
@@ -161,17 +162,7 @@ function TeamMembers({ org, path, team, manage, onChange }: PartProps) {
         <Empty title="No members in this team yet" />
       ) : (
         <table class="pc-table" aria-label={`Members of team ${team.name}`}>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Added</th>
-              {manage && (
-                <th scope="col">
-                  <span class="pc-visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
+          <TableHead columns={["Member", "Added"]} actions={manage} />
           <tbody>
             {team.members.map((member) => (
               <tr key={member.username} data-team-member={member.username}>
@@ -267,17 +258,7 @@ function TeamGrants({ org, path, team, manage, onChange }: PartProps) {
         <Empty title="No grants yet" />
       ) : (
         <table class="pc-table" aria-label={`Grants of team ${team.name}`}>
-          <thead>
-            <tr>
-              <th scope="col">Space</th>
-              <th scope="col">Role</th>
-              {manage && (
-                <th scope="col">
-                  <span class="pc-visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
+          <TableHead columns={["Space", "Role"]} actions={manage} />
           <tbody>
             {team.grants.map((g) => (
               <tr key={g.space} data-grant={g.space}>
