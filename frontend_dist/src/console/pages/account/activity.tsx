@@ -2,6 +2,7 @@
 import { api, withQuery, type Page } from "../../api";
 import { MorePagesList, useMorePages } from "../../more-pages";
 import { Empty, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import type { AuditEvent } from "./model";
 
 const PAGE_SIZE = 50;
@@ -31,16 +32,7 @@ export function ActivityTab() {
       <MorePagesList pages={pages} empty={<Empty title="Nothing yet" />} moreLabel="Show older" moreClass="pc-account-more">
         {(events) => (
           <table class="pc-table" data-testid="activity">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Org</th>
-                <th scope="col">Via</th>
-                <th scope="col">Address</th>
-              </tr>
-            </thead>
+            <TableHead columns={["When", "Action", "Target", "Org", "Via", "Address"]} actions={false} />
             <tbody>
               {events.map((event) => (
                 <EventRow key={event.id} event={event} />

@@ -10,6 +10,7 @@ import { useSession } from "../../session";
 import { Button, errorText } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Empty, Loaded, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { providerLabel, unlinkedProviders, type Identity, type Provider } from "./model";
 
@@ -49,15 +50,7 @@ function LinkButton({ provider }: { provider: Provider }) {
 function IdentityTable({ linked, onUnlink }: { linked: Linked; onUnlink: (identity: Identity) => void }) {
   return (
     <table class="pc-table" data-testid="identities">
-      <thead>
-        <tr>
-          <th scope="col">Provider</th>
-          <th scope="col">Email there</th>
-          <th scope="col">Linked</th>
-          <th scope="col">Last sign-in</th>
-          <th scope="col"><span class="pc-account-sr-only">Actions</span></th>
-        </tr>
-      </thead>
+      <TableHead columns={["Provider", "Email there", "Linked", "Last sign-in"]} />
       <tbody>
         {linked.identities.map((identity) => (
           <tr key={identity.id} data-provider={identity.provider}>

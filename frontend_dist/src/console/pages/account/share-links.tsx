@@ -8,6 +8,7 @@ import { POLL_MS, useResource } from "../../hooks";
 import { Button } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Empty, Loaded, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { shortUrl, type ShareLink } from "./model";
 
@@ -52,18 +53,7 @@ function ShareLinkRow({ link, onRevoke }: { link: ShareLink; onRevoke: (link: Sh
 function ShareLinkTable({ links, onRevoke }: { links: ShareLink[]; onRevoke: (link: ShareLink) => void }) {
   return (
     <table class="pc-table" data-testid="share-links">
-      <thead>
-        <tr>
-          <th scope="col">Link</th>
-          <th scope="col">Label</th>
-          <th scope="col">Status</th>
-          <th scope="col">Connected</th>
-          <th scope="col">Created</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Last seen</th>
-          <th scope="col"><span class="pc-account-sr-only">Actions</span></th>
-        </tr>
-      </thead>
+      <TableHead columns={["Link", "Label", "Status", "Connected", "Created", "Expires", "Last seen"]} />
       <tbody>
         {links.map((link) => (
           <ShareLinkRow key={link.id} link={link} onRevoke={onRevoke} />

@@ -5,6 +5,7 @@ import { POLL_MS, useResource } from "../../hooks";
 import { Button } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Empty, Loaded, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { sortScopes, tokenStatus, type NewToken, type Token } from "./model";
 import { CreatedToken, TokenForm } from "./token-form";
@@ -52,17 +53,7 @@ function TokenRow({ token, onRevoke }: { token: Token; onRevoke: (token: Token) 
 function TokenTable({ tokens, onRevoke }: { tokens: Token[]; onRevoke: (token: Token) => void }) {
   return (
     <table class="pc-table" data-testid="tokens">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Scopes</th>
-          <th scope="col">Org</th>
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
-          <th scope="col">Expires</th>
-          <th scope="col"><span class="pc-account-sr-only">Actions</span></th>
-        </tr>
-      </thead>
+      <TableHead columns={["Name", "Scopes", "Org", "Created", "Last used", "Expires"]} />
       <tbody>
         {tokens.map((token) => (
           <TokenRow key={token.public_id} token={token} onRevoke={onRevoke} />

@@ -10,6 +10,7 @@ import { navigate, useRoute } from "../../router";
 import { Button } from "../../ui/button";
 import { Field, FormError, Input } from "../../ui/form";
 import { Empty, Section, relativeTime } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { auditPath, detailsSummary, filtersFromQuery, filtersToQuery, hasFilters, NO_FILTERS, type AuditFilters } from "./logic";
 import type { AuditEvent, OrgTabProps } from "./types";
 
@@ -61,15 +62,7 @@ export function AuditTab({ org }: OrgTabProps) {
       >
         {(events) => (
           <table class="pc-table pc-org-audit" aria-label="Audit events">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
+            <TableHead columns={["Time", "Actor", "Action", "Target", "Details"]} actions={false} />
             <tbody>
               {events.map((event) => (
                 <EventRow key={event.id} event={event} />

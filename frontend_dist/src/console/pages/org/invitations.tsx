@@ -12,9 +12,9 @@ import { Button, errorText } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Field, FormError, Input, Select } from "../../ui/form";
 import { CodeLine, Empty, Loaded, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { managesOwners, roleChoices } from "./logic";
-import { TableHead } from "./table-head";
 import type { Invitation, InvitationCreated, OrgTabProps } from "./types";
 
 const EXPIRY_DAYS = [

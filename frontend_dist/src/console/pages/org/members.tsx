@@ -14,9 +14,9 @@ import { Button, errorText } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { FormError, Select } from "../../ui/form";
 import { Empty, Loaded, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { managesOwners, mayChangeRole, mayRemove, roleChoices } from "./logic";
-import { TableHead } from "./table-head";
 import type { Member, OrgTabProps } from "./types";
 
 export function MembersTab({ org }: OrgTabProps) {

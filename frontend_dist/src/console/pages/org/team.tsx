@@ -13,9 +13,9 @@ import { Button, errorText, useAction } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Field, FormError, Input, Select } from "../../ui/form";
 import { Empty, Loaded, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { grantLabel, grantSpaceProblem, roleChoices, teamHref } from "./logic";
-import { TableHead } from "./table-head";
 import type { Grant, Member, TeamDetail } from "./types";
 
 const GRANT_ROLES = roleChoices(false);

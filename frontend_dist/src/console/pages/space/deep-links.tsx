@@ -9,12 +9,12 @@ import type { Space } from "../../types";
 import { Button } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Empty, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { deepLinkUrl, labelsText } from "./links";
 import { usePaged } from "./paged";
 import { PagedList } from "./paged-list";
 import { sizeText } from "./revisions";
-import { TableHead } from "./table-head";
 import { spaceApi, type DeepLink } from "./types";
 import { UseCount } from "./use-count";
 

@@ -11,9 +11,9 @@ import { Button, errorText } from "../../ui/button";
 import { ConfirmDialog, Dialog } from "../../ui/dialog";
 import { Field, FormError, Input } from "../../ui/form";
 import { Empty, ErrorNote, Section, Spinner, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { envNameProblem } from "./settings";
-import { TableHead } from "./table-head";
 import { spaceApi, type SecretItem, type VariableItem } from "./types";
 
 type Kind = "secret" | "variable";

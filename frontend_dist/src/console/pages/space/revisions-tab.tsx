@@ -11,13 +11,13 @@ import type { Space } from "../../types";
 import { Button } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Empty, ErrorNote, Spinner, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { BuildBadge } from "./build-badge";
 import { useBuildLog } from "./log-stream";
 import { LogView } from "./log-view";
 import { buildFinished, buildLogUrl, logFileName } from "./logs";
 import { fetchText, revisionRows, sizeText } from "./revisions";
-import { TableHead } from "./table-head";
 import { spaceApi, type Build, type Revision, type RevisionCreated } from "./types";
 
 const REVISIONS_SHOWN = 50;

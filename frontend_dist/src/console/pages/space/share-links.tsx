@@ -11,11 +11,11 @@ import { Button, errorText } from "../../ui/button";
 import { ConfirmDialog } from "../../ui/dialog";
 import { Field, FormError, Input, Select } from "../../ui/form";
 import { CodeLine, Empty, Section, Time } from "../../ui/misc";
+import { TableHead } from "../../ui/table-head";
 import { toast } from "../../ui/toast";
 import { DEFAULT_LIFETIME, LIFETIMES } from "./links";
 import { usePaged } from "./paged";
 import { PagedList } from "./paged-list";
-import { TableHead } from "./table-head";
 import { spaceApi, type NewShareLink, type ShareLink } from "./types";
 import { UseCount } from "./use-count";
 

@@ -53,7 +53,7 @@ export function SpaceHeader({ space, onChange }: HeaderProps) {
         <a class="pc-button pc-button-primary" href={space.url} target="_blank" rel="noopener noreferrer">
           Open app
           <span aria-hidden="true"> ↗</span>
-          <span class="pc-space-sr"> (opens a new tab)</span>
+          <span class="pc-sr-only"> (opens a new tab)</span>
         </a>
         {actions.restart && (
           <Button busy={restarting} onClick={() => void restart()}>

@@ -1,4 +1,5 @@
-/** The header row of the org pages' tables: one column per name, then (with `actions`) the row buttons' column, named for screen readers only. */
+/** A table's header row: one column per name, then (unless `actions` is false) the row buttons' column, named
+ * for screen readers only. */
 export function TableHead({ columns, actions = true }: { columns: readonly string[]; actions?: boolean }) {
   return (
     <thead>
@@ -10,7 +11,7 @@ export function TableHead({ columns, actions = true }: { columns: readonly strin
         ))}
         {actions && (
           <th scope="col">
-            <span class="pc-visually-hidden">Actions</span>
+            <span class="pc-sr-only">Actions</span>
           </th>
         )}
       </tr>
